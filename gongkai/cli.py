@@ -1,0 +1,79 @@
+"""The ``gongkai`` command.
+
+``gongkai build`` runs the build flow with Prefect in ephemeral mode: no server to start,
+no ``PREFECT_API_URL`` needed (Prefect runs a temporary local API for the run). It is
+quiet unless ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_INPUT = PROJECT_ROOT / "data" / "samples"
+DEFAULT_OUT = PROJECT_ROOT / "data" / "dataset"
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Prefect reads its settings from the environment when first imported."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "ERROR")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "INFO" if verbose else "ERROR")
+    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true" if verbose else "false")
+    os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    _quiet_prefect(args.verbose)
+    from flows.build import build_flow
+
+    inputs = [str(p) for p in (args.inputs or [DEFAULT_INPUT])]
+    try:
+        summary = build_flow(inputs=inputs, out=str(args.out), with_terms=not args.no_terms)
+    except FileNotFoundError as exc:
+        print(f"gongkai build: {exc}", file=sys.stderr)
+        return 2
+    statuses = ", ".join(f"{k} {v}" for k, v in summary.status_counts.items())
+    print(f"built {summary.n_documents} documents ({statuses}) → {summary.out}")
+    print("rows: " + ", ".join(f"{k} {v}" for k, v in summary.row_counts.items()))
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    from transform.dictionary import render_dictionary
+
+    try:
+        print(render_dictionary(args.table), end="")
+    except KeyError:
+        print(f"gongkai describe: no table {args.table!r}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="gongkai", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="read reports and publish the Parquet dataset")
+    build.add_argument("inputs", nargs="*", type=Path,
+                       help=f"files or folders (recursive); default {DEFAULT_INPUT}")
+    build.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                       help=f"dataset folder; default {DEFAULT_OUT}")
+    build.add_argument("--no-terms", action="store_true", help="skip jieba segmentation")
+    build.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+    build.set_defaults(func=cmd_build)
+    describe = sub.add_parser("describe", help="print the data dictionary")
+    describe.add_argument("table", nargs="?", help="one table (default: all)")
+    describe.set_defaults(func=cmd_describe)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Table 三 (收到和处理政府信息公开申请情况) → long facts: row x applicant.
+
+The applicant columns are the rightmost value cells of every row, in the template's
+order (the header names which of them the table has). A row is identified by its most
+specific label cell, read within the row group printed to its left or above it
+(（三）不予公开 → 1.属于国家秘密), because leaf labels such as '3.其他' mean different rows
+in different groups. Vertically merged group labels reach later rows either as a span
+(Word, HTML) or as an empty cell (text exports); both simply leave the group unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from extract.document import Cell
+from transform.cells import location, printed, provenance, row_text
+from transform.labels import normalise_label
+from transform.locate import LogicalTable, RowRef
+from transform.numbers import parse_cell
+from transform.problems import Problem
+from transform.template_map import Entry, TemplateMap
+
+TOP_GROUPS = (None, "results")
+
+
+@dataclass
+class ApplicationsResult:
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows_seen: set[str] = field(default_factory=set)
+
+
+def applicant_columns(table: LogicalTable, tmap: TemplateMap) -> list[Entry]:
+    """The applicant columns the table has, in template order (all seven by default)."""
+    found: set[str] = set()
+    for ref in table.rows:
+        codes = {tmap.applicant_index.exact.get(normalise_label(c.text)) for c in ref.cells}
+        codes.discard(None)
+        if codes and not _is_data_row(ref, tmap):
+            found |= codes  # type: ignore[arg-type]
+    columns = [e for e in tmap.applicants if e.code in found]
+    return columns if len(columns) >= 2 else list(tmap.applicants)
+
+
+def _is_data_row(ref: RowRef, tmap: TemplateMap) -> bool:
+    return any(tmap.application_row_index(None).match(c.text) for c in ref.cells
+               if c.text.strip() and parse_cell(c.text).status == "unparsed")
+
+
+class _RowReader:
+    """Identifies rows, keeping the current row group across rows."""
+
+    def __init__(self, tmap: TemplateMap) -> None:
+        self.tmap = tmap
+        self.group: str | None = None
+        self.top_codes = {r.code for r in tmap.application_rows if r.group in TOP_GROUPS}
+
+    def identify(self, labels: list[Cell]) -> tuple[str | None, Cell | None]:
+        texts = [c for c in labels if c.text.strip()]
+        if not texts:
+            return None, None
+        for cell in texts[:-1]:
+            group = self.tmap.application_group_index.match(cell.text)
+            if group is not None:
+                self.group = group
+        leaf = texts[-1]
+        code = self._match_leaf(leaf.text)
+        if code is not None:
+            entry = self.tmap.entry("row", code)
+            if entry.group in TOP_GROUPS:
+                self.group = "results" if entry.group == "results" else None
+        else:
+            group = self.tmap.application_group_index.match(leaf.text)
+            if group is not None:
+                self.group = group
+        return code, leaf
+
+    def _match_leaf(self, text: str) -> str | None:
+        top = self.tmap.application_row_index(None).exact.get(normalise_label(text))
+        if top in self.top_codes:
+            return top
+        if self.group not in TOP_GROUPS:
+            code = self.tmap.application_row_index(self.group).match(text)
+            if code is not None:
+                return code
+        return self.tmap.application_row_index(None).match(text)
+
+
+def interpret_applications(table: LogicalTable | None, tmap: TemplateMap) -> ApplicationsResult:
+    result = ApplicationsResult()
+    if table is None:
+        return result
+    columns = applicant_columns(table, tmap)
+    width = len(columns)
+    reader = _RowReader(tmap)
+    seen: set[str] = set()
+    for ref in table.rows:
+        cells = ref.cells
+        if not any(c.text.strip() for c in cells):
+            continue
+        label_cells = list(cells[:-width]) if len(cells) > width else []
+        code, leaf = reader.identify(label_cells)
+        if code is None:
+            _unidentified(ref, label_cells, tmap, result)
+            continue
+        if len(cells) <= width:
+            result.problems.append(Problem(
+                "column_count_mismatch",
+                f"{code}: {len(cells)} cells for {width} applicant columns", location(ref)))
+            continue
+        if code in seen:
+            result.problems.append(Problem(
+                "duplicate_row_ignored", f"{code} printed again: {row_text(ref)}", location(ref)))
+            continue
+        seen.add(code)
+        result.rows_seen.add(code)
+        for column, cell in zip(columns, cells[-width:], strict=True):
+            parsed = parse_cell(cell.text)
+            if parsed.status == "unparsed":
+                result.problems.append(Problem(
+                    "unparsed_value", f"{code}/{column.code}: {cell.source_text!r}",
+                    location(ref, cell)))
+            result.facts.append({
+                "row": code,
+                "applicant": column.code,
+                "value": parsed.value,
+                "raw": cell.source_text,
+                "row_label_zh": printed(leaf.text) if leaf else None,
+                "applicant_label_zh": column.label_zh,
+                "derived": False,
+                **provenance(ref, cell),
+            })
+    return result
+
+
+def _unidentified(ref: RowRef, labels: list[Cell], tmap: TemplateMap,
+                  result: ApplicationsResult) -> None:
+    """Header rows and group captions are expected; anything else with values is kept."""
+    texts = [c.text for c in labels if c.text.strip()]
+    if not texts:
+        return
+    known = all(
+        tmap.applicant_index.match(t) or tmap.application_group_index.match(t)
+        or normalise_label(t) in {normalise_label(g) for g in
+                                  tmap.table_info("applications")["column_groups"]}
+        or "勾稽" in t
+        for t in texts
+    )
+    if not known and any(parse_cell(c.text).is_number for c in ref.cells):
+        result.problems.append(Problem("unmapped_row", row_text(ref), location(ref)))
+
+
+def derive_rows(facts: list[dict[str, Any]], template: str, tmap: TemplateMap) -> list[dict]:
+    """Rows the template defines as sums of printed rows (2021: 三(六) = 1 + 2 + 3)."""
+    derived: list[dict[str, Any]] = []
+    by_key = {(f["row"], f["applicant"]): f for f in facts}
+    for entry in tmap.application_rows:
+        if template not in entry.derived_in:
+            continue
+        printed_row = [f for f in facts if f["row"] == entry.code]
+        if any(f["value"] is not None for f in printed_row):
+            continue  # the report printed the row itself: keep what it printed
+        facts[:] = [f for f in facts if f["row"] != entry.code]
+        for column in tmap.applicants:
+            parts = [by_key.get((code, column.code)) for code in entry.derived_from]
+            if all(p is None for p in parts):
+                continue
+            values = [p["value"] if p else None for p in parts]
+            total = None if any(v is None for v in values) else float(sum(values))
+            derived.append({
+                "row": entry.code,
+                "applicant": column.code,
+                "value": total,
+                "raw": None,
+                "row_label_zh": entry.label_zh,
+                "applicant_label_zh": column.label_zh,
+                "derived": True,
+                "page": None, "table_index": None, "cell_row": None, "cell_col": None,
+                "bbox": None,
+            })
+    return derived

@@ -1,0 +1,154 @@
+"""The build as plain functions: find inputs, process them, assemble, publish.
+
+The Prefect flow in ``flows/build.py`` wires exactly these functions; tests call them
+directly.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gongkai import __version__
+from transform.report import ReportRows, Source, ingestion_time, process_source
+from transform.schema import TABLE_ORDER
+from transform.template_map import load_template_map
+from transform.write import prune_releases, publish, sort_rows, write_release
+
+SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    out: Path
+    release: Path
+    n_documents: int
+    status_counts: dict[str, int]
+    row_counts: dict[str, int]
+
+
+def discover_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files named, and every file below folders named (recursively), sorted, once each."""
+    found: set[Path] = set()
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.is_file() and _wanted(p))
+        elif path.is_file():
+            found.add(path)
+        else:
+            raise FileNotFoundError(f"input not found: {path}")
+    return sorted(found, key=lambda p: str(p))
+
+
+def _wanted(path: Path) -> bool:
+    return path.name not in SKIP_NAMES and not any(
+        part.startswith(".") for part in path.parts[-1:])
+
+
+def load_source(path: Path) -> Source:
+    return Source(uri=str(path), data=path.read_bytes(),
+                  ingested_at=ingestion_time(path.stat().st_mtime))
+
+
+def process_paths(paths: list[Path], with_terms: bool = True) -> list[ReportRows]:
+    """Process a batch of documents in this process (the unit of work of a flow task)."""
+    tmap = load_template_map()
+    return [process_source(load_source(p), tmap, with_terms) for p in paths]
+
+
+def assemble(results: Iterable[ReportRows]) -> dict[str, list[dict[str, Any]]]:
+    """All documents' rows, one list per table, deduplicated by content and sorted.
+
+    Two files with identical bytes are one report (report_id is their sha256): the first
+    path in sort order is kept and the others are listed in its problems.
+    """
+    by_id: dict[str, ReportRows] = {}
+    for rows in sorted(results, key=lambda r: r.report["source_uri"]):
+        rid = rows.report["report_id"]
+        if rid in by_id:
+            kept = by_id[rid]
+            kept.tables.setdefault("problems", []).append({
+                "stage": "read", "code": "identical_source",
+                "message": f"same bytes also at {rows.report['source_uri']}", "location": None})
+            kept.report["n_warnings"] += 1
+            continue
+        by_id[rid] = rows
+    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_ORDER}
+    for rid in sorted(by_id):
+        rows = by_id[rid]
+        year = rows.report["report_year"]
+        tables["reports"].append(rows.report)
+        for name, table_rows in rows.tables.items():
+            for row in table_rows:
+                tables[name].append({"report_id": rid, **row, "report_year": year})
+    return {name: sort_rows(rows) for name, rows in tables.items()}
+
+
+def manifest(tables: dict[str, list[dict[str, Any]]], inputs: list[Path]) -> dict[str, Any]:
+    """What a release holds: versions, inputs, row counts and check failure rates."""
+    reports = tables["reports"]
+    checks: dict[str, dict[str, int]] = {}
+    verdicts: dict[tuple[str, str], list[bool | None]] = {}
+    for row in tables["checks"]:
+        verdicts.setdefault((row["report_id"], row["check"]), []).append(row["passed"])
+    for (_, name), values in verdicts.items():
+        verdict = "failed" if False in values else "passed" if True in values else "unknown"
+        checks.setdefault(name, {"passed": 0, "failed": 0, "unknown": 0})[verdict] += 1
+    return {
+        "parser_version": __version__,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": [{"path": str(p), "sha256": _sha256(p)} for p in inputs],
+        "row_counts": {name: len(rows) for name, rows in tables.items()},
+        "parse_status": status_counts(reports),
+        "checks": {name: {**counts, "share_failed": round(
+            counts["failed"] / max(1, sum(counts.values())), 4)}
+            for name, counts in sorted(checks.items())},
+    }
+
+
+def status_counts(reports: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for report in reports:
+        counts[report["parse_status"]] = counts.get(report["parse_status"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """One build at a time per output folder."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / ".build.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def publish_dataset(tables: dict[str, list[dict[str, Any]]], inputs: list[Path],
+                    out: Path) -> BuildSummary:
+    """Write a release and switch the published dataset to it."""
+    with build_lock(out):
+        release = write_release(tables, out, manifest(tables, inputs))
+        publish(release, out)
+        prune_releases(out)
+    return BuildSummary(out=out, release=release, n_documents=len(tables["reports"]),
+                        status_counts=status_counts(tables["reports"]),
+                        row_counts={name: len(rows) for name, rows in tables.items()})
+
+
+def build_dataset(inputs: Iterable[str | Path], out: Path, with_terms: bool = True) -> BuildSummary:
+    """The whole build without Prefect (same functions the flow runs)."""
+    paths = discover_inputs(inputs)
+    return publish_dataset(assemble(process_paths(paths, with_terms)), paths, out)

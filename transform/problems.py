@@ -1,0 +1,68 @@
+"""Problem codes: everything that could not be read, or was read with a caveat.
+
+Every code is described here once; the data dictionary lists them from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CODES: dict[str, tuple[str, str]] = {
+    # code: (stage, meaning)
+    "empty_file": ("read", "The file has no content."),
+    "unsupported_format": ("read", "The bytes are not a format gongkai reads (yet)."),
+    "unreadable_docx": ("read", "A Word file whose package or XML cannot be read."),
+    "legacy_word": ("read", "An old binary Word file; it needs conversion before reading."),
+    "encrypted": ("read", "The document is password-protected."),
+    "zip_bomb": ("read", "A compressed package that would expand beyond safe limits."),
+    "undecodable_text": ("read", "No text encoding decodes the file."),
+    "read_error": ("read", "The reader failed on this file; the message says how."),
+    "identical_source": ("read", "The same bytes were found at another path; read once."),
+    "not_a_report": ("interpret", "The document has no standard table and does not read as "
+                     "an annual report."),
+    "no_standard_tables": ("interpret", "An annual report without the national tables "
+                           "(a pre-2019 free-form report)."),
+    "table_missing": ("interpret", "One of the standard tables 二/三/四 was not found."),
+    "duplicate_table": ("interpret", "A standard table is printed more than once; the "
+                        "largest copy was read."),
+    "template_hybrid": ("interpret", "The tables mix labels of both template versions; the "
+                        "nearest template was used."),
+    "template_uncertain": ("interpret", "The tables do not tell the template version; it was "
+                           "taken from the report year."),
+    "unmapped_row": ("interpret", "A table row the contract has no code for (kept whole in "
+                     "the message)."),
+    "unlabelled_cell": ("interpret", "A value in a column without a recognised header; not "
+                        "published as a fact."),
+    "column_count_mismatch": ("interpret", "A row has fewer value cells than its header has "
+                              "columns; the row was not read."),
+    "duplicate_row_summed": ("interpret", "A row printed more than once; its values were "
+                             "summed."),
+    "duplicate_row_ignored": ("interpret", "A row printed more than once in a table whose "
+                              "rows cannot be summed; the first was kept."),
+    "unparsed_value": ("interpret", "A value cell holds text that is not a number; value is "
+                       "null."),
+    "unit_unstated": ("interpret", "A money amount with no unit in its cell or header; "
+                      "published as printed with unit = unstated."),
+    "unexpected_unit": ("interpret", "A count cell carries a money unit."),
+    "year_missing": ("metadata", "The year the report covers could not be determined."),
+    "place_unresolved": ("metadata", "The body's place could not be matched to one "
+                         "division code."),
+    "check_failed": ("checks", "A sum the template demands does not hold (see checks)."),
+    "internal_error": ("build", "An unexpected error while processing this document; the "
+                       "message has the details."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    code: str
+    message: str
+    location: str | None = None
+
+    @property
+    def stage(self) -> str:
+        return CODES[self.code][0]
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"undeclared problem code {self.code!r}")

@@ -1,0 +1,256 @@
+"""Every published table and column, described once.
+
+The Parquet schemas, the data dictionary (``gongkai describe``, docs/DATA_DICTIONARY.md)
+and the tests of the contract all read this registry. Codes of the coded columns come from
+the template map, so they too are written down in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+PARTITION = "report_year"
+
+TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("s", tz="UTC"),
+    "bbox": pa.list_(pa.float64()),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+    zh: str | None = None
+    unit: str | None = None
+    codes: str | None = None  # where the allowed codes are listed
+    nullable: bool = True
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(c.name, c.arrow_type, nullable=c.nullable) for c in self.columns])
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+REPORT_ID = Column("report_id", "string", "sha256 of the source document's bytes (hex): the "
+                   "key that joins every table.", nullable=False)
+YEAR = Column(PARTITION, "int32", "The year the report covers (also the partition key).",
+              zh="报告年度")
+SOURCE = (
+    Column("page", "int32", "1-based page of the source, null for formats without pages."),
+    Column("table_index", "int32", "0-based index of the source table, in document order."),
+    Column("cell_row", "int32", "0-based row of the cell in that table."),
+    Column("cell_col", "int32", "0-based grid column of the cell in that table."),
+    Column("bbox", "bbox", "Cell box on the page (x0, top, x1, bottom, points); PDFs only."),
+)
+VALUE = Column("value", "float64", "The number printed; null when the cell is blank, a dash "
+               "or 无 (a blank is not a zero).")
+RAW = Column("raw", "string", "The cell text exactly as found (null for derived values).")
+DERIVED = Column("derived", "bool", "True when the value is computed by the template's rule "
+                 "(2021 三(六) = 1 + 2 + 3), not printed.", nullable=False)
+
+TABLES: dict[str, TableSpec] = {}
+
+
+def _table(spec: TableSpec) -> None:
+    TABLES[spec.name] = spec
+
+
+_table(TableSpec(
+    "reports",
+    "One row per source document, readable or not.",
+    key=("report_id",),
+    columns=(
+        REPORT_ID,
+        Column("source_uri", "string", "Where the document came from (path or URL).",
+               nullable=False),
+        Column("source_format", "string", "Format decided from the bytes: txt, docx, html, "
+               "pdf, doc, …", nullable=False),
+        Column("title", "string", "The report's title as printed.", zh="标题"),
+        Column("org_name", "string", "The reporting body as written in the title, e.g. "
+               "市中区孟庄镇.", zh="机关名称"),
+        Column("township", "string", "Township-level unit (乡/镇/街道) the document names.",
+               zh="乡镇街道"),
+        Column("county", "string", "County-level unit the document names.", zh="县区"),
+        Column("city", "string", "Prefecture-level unit the document names.", zh="地市"),
+        Column("province", "string", "Province-level unit the document names.", zh="省份"),
+        Column("admin_code", "string", "12-digit 统计用区划代码 of the body's division, when "
+               "the gazetteer resolves it uniquely.", zh="统计用区划代码"),
+        Column("body_level", "string", "township, county, city, province, department or other:"
+               " never compare a county's totals with a township's as if alike.",
+               codes="body_level"),
+        YEAR,
+        Column("template", "string", "National template the tables follow: 2019, 2021, "
+               "pre2019 or unknown (decided from the tables, never from the year).",
+               codes="template", nullable=False),
+        Column("published_date", "date", "Date of issue printed at the end, when stated.",
+               zh="成文日期"),
+        Column("parse_status", "string", "ok, partial (read with gaps: see problems) or "
+               "failed (not readable: see problems).", codes="parse_status", nullable=False),
+        Column("n_warnings", "int32", "Number of problems rows for this document.",
+               nullable=False),
+        Column("parser_version", "string", "gongkai version that read the document.",
+               nullable=False),
+        Column("ingested_at", "timestamp", "When the document entered the collection: its "
+               "modification time, or SOURCE_DATE_EPOCH when set (never the build clock, so "
+               "builds are reproducible).", nullable=False),
+        Column("n_tables", "int32", "Tables found in the document (any kind).", nullable=False),
+        Column("text_chars", "int32", "Characters of narrative text.", nullable=False),
+    ),
+))
+
+_table(TableSpec(
+    "active_disclosure",
+    "Table 二, 主动公开政府信息情况, one row per item and metric.",
+    key=("report_id", "item", "metric"),
+    columns=(
+        REPORT_ID,
+        Column("article", "string", "Article 20 paragraph of the Regulations: 20.1, 20.5, "
+               "20.6, 20.8, 20.9.", zh="第二十条"),
+        Column("item", "string", "What is counted.", codes="items", nullable=False),
+        Column("metric", "string", "Which count.", codes="metrics", nullable=False),
+        VALUE,
+        Column("unit", "string", "count, 10k_yuan (万元) or unstated (money with no unit "
+               "printed: see problems).", codes="unit", nullable=False),
+        RAW,
+        Column("item_label_zh", "string", "The item's label as printed.", zh="信息内容"),
+        Column("metric_label_zh", "string", "The metric's header as printed."),
+        DERIVED,
+        *SOURCE,
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "applications",
+    "Table 三, 收到和处理政府信息公开申请情况, one row per row and applicant column.",
+    key=("report_id", "row", "applicant"),
+    columns=(
+        REPORT_ID,
+        Column("row", "string", "The table row.", codes="application_rows", nullable=False),
+        Column("applicant", "string", "The applicant column.", codes="applicants",
+               nullable=False),
+        VALUE,
+        RAW,
+        Column("row_label_zh", "string", "The row's label as printed."),
+        Column("applicant_label_zh", "string", "The applicant column's label.",
+               zh="申请人情况"),
+        DERIVED,
+        *SOURCE,
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "reviews_litigation",
+    "Table 四, 政府信息公开行政复议、行政诉讼情况, one row per proceeding and outcome.",
+    key=("report_id", "proceeding", "outcome"),
+    columns=(
+        REPORT_ID,
+        Column("proceeding", "string", "admin_review, litigation_direct or "
+               "litigation_after_review.", codes="proceedings", nullable=False),
+        Column("outcome", "string", "upheld, corrected, other, pending or total.",
+               codes="outcomes", nullable=False),
+        VALUE,
+        RAW,
+        Column("proceeding_label_zh", "string", "The proceeding's label."),
+        Column("outcome_label_zh", "string", "The outcome's label."),
+        DERIVED,
+        *SOURCE,
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "sections",
+    "The narrative, one row per section, tables removed.",
+    key=("report_id", "section"),
+    columns=(
+        REPORT_ID,
+        Column("section", "string", "Which part of the report.", codes="sections",
+               nullable=False),
+        Column("heading", "string", "The heading as written (null for the preamble)."),
+        Column("text", "string", "The section's narrative text; paragraphs end with a line "
+               "break.", nullable=False),
+        Column("n_chars", "int32", "Characters of text, whitespace excluded.", nullable=False),
+        Column("position", "int32", "Order of the section in the document (0-based).",
+               nullable=False),
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "terms",
+    "jieba segmentation of each section: terms and how often they occur.",
+    key=("report_id", "section", "term"),
+    columns=(
+        REPORT_ID,
+        Column("section", "string", "Section the term occurs in.", codes="sections",
+               nullable=False),
+        Column("term", "string", "The term (punctuation, stop words and numbers removed).",
+               nullable=False),
+        Column("count", "int32", "Occurrences in the section.", nullable=False),
+        Column("pos", "string", "Part of speech (jieba tag) when segmentation ran with POS."),
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "checks",
+    "The template's own arithmetic, one row per check, report and scope.",
+    key=("report_id", "check", "scope"),
+    columns=(
+        REPORT_ID,
+        Column("check", "string", "Which check.", codes="checks", nullable=False),
+        Column("scope", "string", "The applicant column, row or proceeding checked (null "
+               "when the table is missing)."),
+        Column("passed", "bool", "True or False; null when an input is blank or not printed."),
+        Column("expected", "float64", "Sum of the components."),
+        Column("actual", "float64", "The total printed."),
+        Column("detail", "string", "The sum written out, or why it could not be evaluated.",
+               nullable=False),
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "problems",
+    "Everything that could not be read or was read with a caveat, one row per warning or "
+    "failure.",
+    key=("report_id", "stage", "code"),
+    columns=(
+        REPORT_ID,
+        Column("stage", "string", "read, interpret, metadata, checks or build.",
+               nullable=False),
+        Column("code", "string", "What went wrong.", codes="problems", nullable=False),
+        Column("message", "string", "Details, including any row kept whole.", nullable=False),
+        Column("location", "string", "Where in the document (page, table, row, column)."),
+        YEAR,
+    ),
+))
+
+TABLE_ORDER = tuple(TABLES)
