@@ -124,5 +124,6 @@ def read_text_export(data: bytes) -> Document:
     try:
         text, _ = decode_text(data, strict=True)
     except UnicodeDecodeError as exc:
-        raise UnreadableDocument("undecodable_text", f"no text encoding decodes this file: {exc}") from exc
+        raise UnreadableDocument(
+            "undecodable_text", f"no text encoding decodes this file: {exc}") from exc
     return parse_text_export(text)

@@ -49,26 +49,26 @@ def evaluate_checks(
             rows.append(_row(spec, None, None, None, None, "table not found"))
             continue
         grid = {(f[key_row], f[key_col]): f["value"] for f in facts}
-        if spec.per in ("applicant", "proceeding_column"):
+        if spec.per == "applicant":  # components are rows, the scope is a column
             scopes = [a.code for a in tmap.applicants]
-            lookup = lambda scope, code: grid.get((code, scope), "missing")  # noqa: E731
+            cells = {(col, row): v for (row, col), v in grid.items()}
             left = _expand(spec.left, row_universe)
-        elif spec.per == "row":
+        elif spec.per == "row":  # components are columns, the scope is a row
             scopes = [r for r in row_universe if any(k[0] == r for k in grid)]
-            lookup = lambda scope, code: grid.get((scope, code), "missing")  # noqa: E731
-            left = list(spec.left)
-        else:  # per proceeding
+            cells, left = grid, list(spec.left)
+        else:  # per proceeding: components are outcomes
             scopes = [p.code for p in tmap.proceedings]
-            lookup = lambda scope, code: grid.get((scope, code), "missing")  # noqa: E731
-            left = list(spec.left)
+            cells, left = grid, list(spec.left)
         for scope in scopes:
-            rows.append(_evaluate(spec, scope, left, list(spec.right), lookup))
+            rows.append(_evaluate(spec, scope, left, list(spec.right), cells))
     return rows
 
 
-def _evaluate(spec: CheckSpec, scope: str, left: list[str], right: list[str], lookup) -> dict:
-    lvals = [lookup(scope, c) for c in left]
-    rvals = [lookup(scope, c) for c in right]
+def _evaluate(spec: CheckSpec, scope: str, left: list[str], right: list[str],
+              cells: dict[tuple[str, str], float | None]) -> dict[str, Any]:
+    """``cells[(scope, component)]`` is a value, None for a blank; absent when not printed."""
+    lvals = [cells.get((scope, c), "missing") for c in left]
+    rvals = [cells.get((scope, c), "missing") for c in right]
     missing = [c for c, v in zip(left + right, lvals + rvals, strict=True) if v == "missing"]
     blanks = [c for c, v in zip(left + right, lvals + rvals, strict=True) if v is None]
     if missing or blanks:

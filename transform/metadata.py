@@ -55,8 +55,9 @@ def find_title(paragraphs: list[Paragraph]) -> tuple[str | None, int]:
         lines.append(text)
         if TITLE_MARK.search(text) or "报告" in text:
             return "".join(lines), count
-    if paragraphs and not HEADING.match(paragraphs[0].text) and len(_clean(paragraphs[0].text)) <= 60:
-        return _clean(paragraphs[0].text) or None, 1
+    first = paragraphs[0].text if paragraphs else ""
+    if first and not HEADING.match(first) and len(_clean(first)) <= 60:
+        return _clean(first) or None, 1
     return None, 0
 
 

@@ -69,7 +69,8 @@ class Gazetteer:
     def _load(self, path: Path, level: str, parent_col: str | None) -> None:
         with path.open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                unit = Unit(row["code"], row["name"], level, row[parent_col] if parent_col else None)
+                parent = row[parent_col] if parent_col else None
+                unit = Unit(row["code"], row["name"], level, parent)
                 self.units[unit.code] = unit
                 for name in _aliases(unit):
                     self.by_name.setdefault(name, []).append(unit)

@@ -69,11 +69,11 @@ def process_source(source: Source, tmap: TemplateMap | None = None,
         doc = read_document(source.data)
     except UnreadableDocument as exc:
         return _failed(source, [Problem(exc.code, exc.message)])
-    except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the build
+    except Exception as exc:
         return _failed(source, [Problem("read_error", _describe(exc))])
     try:
         return interpret_document(source, doc, tmap, with_terms)
-    except Exception as exc:  # noqa: BLE001 - an interpreter bug must not stop the build
+    except Exception as exc:
         rows = _failed(source, [Problem("internal_error", _describe(exc))])
         rows.report["source_format"] = doc.source_format
         return rows

@@ -58,7 +58,8 @@ class TableSpec:
 
 REPORT_ID = Column("report_id", "string", "sha256 of the source document's bytes (hex): the "
                    "key that joins every table.", nullable=False)
-YEAR = Column(PARTITION, "int32", "The year the report covers (also the partition key).",
+YEAR = Column(PARTITION, "int32", "The year the report covers (also the partition key); "
+              "0 when it could not be determined (a partition key cannot be null).",
               zh="报告年度")
 SOURCE = (
     Column("page", "int32", "1-based page of the source, null for formats without pages."),

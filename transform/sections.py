@@ -18,7 +18,8 @@ from extract.document import Document, Paragraph
 SECTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("appendix", re.compile(r"^(?:附件|附表|附：|附:)")),
     ("other_matters", re.compile(r"其他需要报告的事项|其它需要报告的事项|其他需要报告")),
-    ("problems", re.compile(r"存在的?主要问题|主要问题及改进|存在的?问题(?:和|及|与)?(?:改进|不足|整改)"
+    ("problems", re.compile(r"存在的?主要问题|主要问题及改进"
+                            r"|存在的?问题(?:和|及|与)?(?:改进|不足|整改)"
                             r"|问题及改进|改进情况|不足(?:之处)?及改进")),
     ("reviews_litigation", re.compile(r"行政复议.{0,3}行政诉讼|复议.{0,2}诉讼")),
     ("applications", re.compile(r"收到和处理政府信息公开申请|依申请公开(?:政府信息)?(?:情况|工作)?$"
@@ -26,7 +27,8 @@ SECTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("active_disclosure", re.compile(r"主动公开政府信息(?:的)?情况|主动公开(?:情况|工作)$")),
     ("overview", re.compile(r"总体情况|基本情况|工作概况|概述|总体工作情况")),
 )
-TOP_NUMBER = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|第[一二三四五六七八九十]+[部分章])")
+TOP_NUMBER = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|第[一二三四五六七八九十]+[部分章])")
 ARABIC_NUMBER = re.compile(r"^\s*\d{1,2}\s*[、.．]\s*")
 SUB_NUMBER = re.compile(r"^\s*[（(]")
 MAX_HEADING = 40

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 STOPWORDS_PATH = Path(__file__).with_name("stopwords.txt")
-DOMAIN_TERMS = ("政府信息公开", "依申请公开", "主动公开", "政务公开", "三安全一稳定", "行政规范性文件",
-                "规范性文件", "政务新媒体", "信息公开指南", "保密审查", "12345热线", "政府网站",
+DOMAIN_TERMS = ("政府信息公开", "依申请公开", "主动公开", "政务公开", "三安全一稳定",
+                "行政规范性文件", "规范性文件", "政务新媒体", "信息公开指南", "保密审查",
+                "12345热线", "政府网站",
                 "行政复议", "行政诉讼", "政府集中采购", "行政事业性收费", "政策解读")
 KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 NUMERIC = re.compile(r"^[\d.,%‰年月日号第个条件项次]+$")

@@ -27,7 +27,10 @@ import pyarrow.parquet as pq
 
 from transform.schema import PARTITION, TABLE_ORDER, TABLES
 
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+# The year partition cannot be null: pandas cannot read a hive dataset with a null
+# partition next to integer ones, and DuckDB cannot read files outside the partition
+# folders. Documents whose year is unknown are therefore published under year 0.
+UNKNOWN_YEAR = 0
 KEEP_RELEASES = 5
 
 
@@ -43,15 +46,15 @@ def arrow_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def _write_partitioned(table: pa.Table, directory: Path) -> None:
-    years = table.column(PARTITION).to_pylist()
+    years = [UNKNOWN_YEAR if y is None else y for y in table.column(PARTITION).to_pylist()]
     data = table.drop_columns([PARTITION])
-    groups: dict[int | None, list[int]] = {}
+    groups: dict[int, list[int]] = {}
     for i, year in enumerate(years):
         groups.setdefault(year, []).append(i)
     if not groups:
-        groups[None] = []
-    for year in sorted(groups, key=lambda y: (y is None, y or 0)):
-        part = directory / f"{PARTITION}={NULL_PARTITION if year is None else year}"
+        groups[UNKNOWN_YEAR] = []
+    for year in sorted(groups):
+        part = directory / f"{PARTITION}={year}"
         part.mkdir(parents=True, exist_ok=True)
         subset = data.take(pa.array(groups[year], type=pa.int64()))
         pq.write_table(subset, part / "part-0.parquet", compression="zstd",
