@@ -214,3 +214,24 @@ def test_every_fact_is_traceable_to_its_cell():
             cell = doc.tables[fact["table_index"]].rows[fact["cell_row"]]
             found = [c for c in cell if c.col == fact["cell_col"]]
             assert found and found[0].source_text == fact["raw"], fact
+
+
+@pytest.mark.parametrize(
+    ("lines", "title", "org", "year"),
+    [
+        (["首页 > 政务公开 > 年度报告", "发布时间：2021-01-20", "孟庄镇2020年政府信息公开工作年度报告",
+          "一、总体情况"], "孟庄镇2020年政府信息公开工作年度报告", "孟庄镇", 2020),
+        (["2020年孟庄镇政府信息公开工作年度报告", "一、总体情况"],
+         "2020年孟庄镇政府信息公开工作年度报告", "孟庄镇", 2020),
+        (["定州市东亭镇", "2021年政府信息公开工作年度报告", "一、总体情况"],
+         "定州市东亭镇2021年政府信息公开工作年度报告", "定州市东亭镇", 2021),
+        (["孟庄镇人民政府政府信息公开工作2019年度报告", "一、总体情况"],
+         "孟庄镇人民政府政府信息公开工作2019年度报告", "孟庄镇人民政府", 2019),
+    ],
+)
+def test_title_org_and_year(lines, title, org, year):
+    from extract.text_export import parse_text_export
+    from transform.metadata import read_metadata
+
+    meta, _ = read_metadata(parse_text_export("\n".join(lines)))
+    assert (meta.title, meta.org_name, meta.report_year) == (title, org, year)

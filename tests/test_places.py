@@ -60,3 +60,14 @@ def test_county_city_province_and_department_levels(gaz):
 def test_contradicting_county_leaves_code_null(gaz):
     place = resolve_place("上犹县红椿镇", "", gaz)
     assert place.admin_code is None and place.ambiguous
+
+
+def test_township_missing_from_gazetteer_keeps_its_written_name(gaz):
+    place = resolve_place("上犹县幸福新镇人民政府", "", gaz)
+    assert place.township == "幸福新镇" and place.county == "上犹县"
+    assert place.body_level == "township" and place.admin_code is None
+
+
+def test_government_office_is_a_department(gaz):
+    place = resolve_place("上犹县人民政府办公室", "", gaz)
+    assert place.body_level == "department" and place.county == "上犹县"

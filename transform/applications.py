@@ -43,6 +43,59 @@ def applicant_columns(table: LogicalTable, tmap: TemplateMap) -> list[Entry]:
     return columns if len(columns) >= 2 else list(tmap.applicants)
 
 
+def grid_positions(table: LogicalTable, columns: list[Entry],
+                   tmap: TemplateMap) -> list[int] | None:
+    """Grid columns of the applicant headers, when the reader knew the spans.
+
+    Trusted only if every column's header is found once and they run left to right in
+    template order; text exports (no spans) fail this and are read right-aligned.
+    """
+    starts: dict[str, int] = {}
+    for ref in table.rows:
+        if _is_data_row(ref, tmap):
+            continue
+        for cell in ref.cells:
+            code = tmap.applicant_index.exact.get(normalise_label(cell.text))
+            if code is not None:
+                if code in starts:
+                    return None
+                starts[code] = cell.col
+    ordered = [starts.get(c.code) for c in columns]
+    if any(s is None for s in ordered):
+        return None
+    if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):  # type: ignore[type-var]
+        return None
+    return ordered  # type: ignore[return-value]
+
+
+def split_row(cells: tuple[Cell, ...], width: int,
+              positions: list[int] | None) -> tuple[list[Cell], list[Cell] | None]:
+    """(label cells, value cells in column order); value cells None when the row is short.
+
+    With grid positions, the value of a column is the cell covering that grid column;
+    otherwise the values are the row's rightmost cells.
+    """
+    if positions is not None:
+        values: list[Cell] = []
+        for start in positions:
+            cell = next((c for c in cells if c.col <= start < c.col + c.colspan), None)
+            if cell is None or (values and cell is values[-1]):
+                break
+            values.append(cell)
+        else:
+            return [c for c in cells if c.col < positions[0]], values
+    if len(cells) <= width:
+        return list(cells), None
+    return list(cells[:-width]), list(cells[-width:])
+
+
+def _is_header_row(cells: list[Cell], tmap: TemplateMap) -> bool:
+    """A row naming applicant columns ('总计' alone may be the 三(七) row's label)."""
+    codes = {tmap.applicant_index.exact.get(normalise_label(c.text)) for c in cells
+             if c.text.strip()}
+    return bool(codes - {None, "total"})
+
+
 def _is_data_row(ref: RowRef, tmap: TemplateMap) -> bool:
     return any(tmap.application_row_index(None).match(c.text) for c in ref.cells
                if c.text.strip() and parse_cell(c.text).status == "unparsed")
@@ -93,18 +146,21 @@ def interpret_applications(table: LogicalTable | None, tmap: TemplateMap) -> App
         return result
     columns = applicant_columns(table, tmap)
     width = len(columns)
+    positions = grid_positions(table, columns, tmap)
     reader = _RowReader(tmap)
     seen: set[str] = set()
     for ref in table.rows:
         cells = ref.cells
         if not any(c.text.strip() for c in cells):
             continue
-        label_cells = list(cells[:-width]) if len(cells) > width else []
+        label_cells, value_cells = split_row(cells, width, positions)
+        if value_cells is None and _is_header_row(label_cells, tmap):
+            continue
         code, leaf = reader.identify(label_cells)
         if code is None:
             _unidentified(ref, label_cells, tmap, result)
             continue
-        if len(cells) <= width:
+        if value_cells is None:
             result.problems.append(Problem(
                 "column_count_mismatch",
                 f"{code}: {len(cells)} cells for {width} applicant columns", location(ref)))
@@ -115,7 +171,7 @@ def interpret_applications(table: LogicalTable | None, tmap: TemplateMap) -> App
             continue
         seen.add(code)
         result.rows_seen.add(code)
-        for column, cell in zip(columns, cells[-width:], strict=True):
+        for column, cell in zip(columns, value_cells, strict=True):
             parsed = parse_cell(cell.text)
             if parsed.status == "unparsed":
                 result.problems.append(Problem(

@@ -22,6 +22,7 @@ REPORT_WORDS = re.compile(
 )
 TITLE_MARK = re.compile(r"(政府信息公开|政务公开|信息公开).{0,8}(年度报告|年报|报告)")
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})年")
 CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
 DATE = re.compile(r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
@@ -44,7 +45,17 @@ def _clean(text: str) -> str:
 
 
 def find_title(paragraphs: list[Paragraph]) -> tuple[str | None, int]:
-    """The title and how many leading paragraphs it uses."""
+    """The title and how many leading paragraphs it uses.
+
+    Usually the first line (or first few short lines) ending in the report words. Pages
+    from portals may open with breadcrumbs and dates, so a line within the first dozen
+    that reads as a report title wins over the bare first line.
+    """
+    for count, para in enumerate(paragraphs[:15], start=1):
+        text = _clean(para.text)
+        if (len(text) <= 60 and TITLE_MARK.search(text) and not HEADING.match(para.text)
+                and (YEAR.search(text) or CN_YEAR.search(text))):
+            return _join_title(paragraphs, count), count
     lines: list[str] = []
     for count, para in enumerate(paragraphs[:4], start=1):
         text = _clean(para.text)
@@ -59,6 +70,16 @@ def find_title(paragraphs: list[Paragraph]) -> tuple[str | None, int]:
     if first and not HEADING.match(first) and len(_clean(first)) <= 60:
         return _clean(first) or None, 1
     return None, 0
+
+
+def _join_title(paragraphs: list[Paragraph], count: int) -> str:
+    """A title line, with the body's name when it stands alone on the line above."""
+    title = _clean(paragraphs[count - 1].text)
+    if count >= 2 and TITLE_MARK.match(title) is None and REPORT_WORDS.match(title):
+        above = _clean(paragraphs[count - 2].text)
+        if 2 <= len(above) <= 30 and not YEAR.search(above) and not HEADING.match(above):
+            return above + title
+    return title
 
 
 def org_from_title(title: str | None) -> str | None:

@@ -21,7 +21,10 @@ from pathlib import Path
 
 GAZETTEER_DIR = Path(__file__).resolve().parents[1] / "data" / "gazetteer"
 TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡", "苏木", "办事处")
-GOVERNMENT_SUFFIXES = ("人民政府办公室", "人民政府", "政府", "办事处")
+GOVERNMENT_SUFFIXES = ("人民政府", "政府")
+# Names of counties that are also ordinary words: never taken as clues from free text.
+GENERIC_NAMES = {"市辖区", "城区", "郊区", "矿区", "新区", "开发区", "高新区", "经济开发区"}
+TRAILING_TOWNSHIP = re.compile(r"([^省市县区旗州盟]{1,12}?(?:街道办事处|街道|镇|乡|苏木))$")
 DEPARTMENT_WORDS = re.compile(
     r"(局|委员会|委|办公室|办|中心|厅|署|所|院|队|站|馆|处|公司|集团|银行|大学|学院|学校|医院|"
     r"管理委员会|管委会|事务|监管|党校|法院|检察院|公安|税务|海关|人社|卫健|教育|财政|交通|"
@@ -110,23 +113,24 @@ def strip_government(name: str) -> str:
     return name
 
 
-def _split_name(org: str, gaz: Gazetteer) -> list[Unit | str]:
-    """Split a body name into gazetteer names, longest match first, left to right."""
-    parts: list[Unit | str] = []
+def _split_name(org: str, gaz: Gazetteer) -> list[str]:
+    """Split a body name into gazetteer names from the left, longest match first.
+
+    Matching stops at the first stretch that is no known name: what follows is the rest
+    of that unknown name (幸福新镇 must not be read as 幸 + 福新镇) or the body's own
+    title (教育局).
+    """
+    parts: list[str] = []
     i = 0
     while i < len(org):
         for j in range(min(len(org), i + 12), i + 1, -1):
-            units = gaz.by_name.get(org[i:j])
-            if units:
+            if org[i:j] in gaz.by_name:
                 parts.append(org[i:j])
                 i = j
                 break
         else:
-            if parts and isinstance(parts[-1], str) and parts[-1] not in gaz.by_name:
-                parts[-1] += org[i]
-            else:
-                parts.append(org[i])
-            i += 1
+            parts.append(org[i:])
+            break
     return parts
 
 
@@ -143,6 +147,12 @@ def resolve_place(org_name: str | None, text: str, gaz: Gazetteer | None = None)
     if township_name and (org.endswith(township_name) or not rest.strip()):
         return _resolve_township(township_name, parts, text, gaz)
     level = _body_level(org, rest, parts, named_units, gaz)
+    if level == "township":  # a township the gazetteer does not know (new, renamed, typo)
+        written = TRAILING_TOWNSHIP.search(rest or org)
+        higher = _resolve_higher("county", parts, text, gaz, None)
+        return Place(township=written.group(1) if written else None, county=higher.county,
+                     city=higher.city, province=higher.province, body_level="township",
+                     ambiguous=True)
     return _resolve_higher(level, parts, text, gaz, township_name)
 
 
@@ -174,7 +184,8 @@ def _text_clues(candidates: list[Unit], text: str, gaz: Gazetteer) -> list[Unit]
     """Narrow candidates by the names of their own ancestors found in the text."""
     scored: list[tuple[int, Unit]] = []
     for unit in candidates:
-        hits = sum(1 for a in gaz.ancestors(unit) if len(a.name) >= 2 and a.name in text)
+        hits = sum(1 for a in gaz.ancestors(unit)
+                   if a.name not in GENERIC_NAMES and len(a.name) >= 2 and a.name in text)
         scored.append((hits, unit))
     best = max(h for h, _ in scored)
     return [u for h, u in scored if h == best] if best > 0 else candidates

@@ -17,6 +17,12 @@ CODES: dict[str, tuple[str, str]] = {
     "zip_bomb": ("read", "A compressed package that would expand beyond safe limits."),
     "undecodable_text": ("read", "No text encoding decodes the file."),
     "read_error": ("read", "The reader failed on this file; the message says how."),
+    "html_undecodable_bytes": ("read", "Some bytes of the page decode in no encoding; they "
+                               "were replaced (U+FFFD)."),
+    "html_truncated": ("read", "The page exceeds the HTML parser's limits; it was read as far "
+                       "as the parser got."),
+    "html_unparsable": ("read", "The page's markup could not be parsed; its text was read "
+                        "with the tags stripped."),
     "identical_source": ("read", "The same bytes were found at another path; read once."),
     "not_a_report": ("interpret", "The document has no standard table and does not read as "
                      "an annual report."),
