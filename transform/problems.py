@@ -17,6 +17,12 @@ CODES: dict[str, tuple[str, str]] = {
     "zip_bomb": ("read", "A compressed package that would expand beyond safe limits."),
     "undecodable_text": ("read", "No text encoding decodes the file."),
     "read_error": ("read", "The reader failed on this file; the message says how."),
+    "docx_hidden_merged_text": ("read", "A Word cell merged away still holds text Word does "
+                                "not show; it was not read."),
+    "docx_alt_chunk": ("read", "Part of the Word body is an embedded document (altChunk); "
+                       "not read."),
+    "docx_styles_unreadable": ("read", "The Word styles part is broken; headings were "
+                               "recognised without it."),
     "html_undecodable_bytes": ("read", "Some bytes of the page decode in no encoding; they "
                                "were replaced (U+FFFD)."),
     "html_truncated": ("read", "The page exceeds the HTML parser's limits; it was read as far "

@@ -1,0 +1,553 @@
+"""Reader for Word ``.docx`` files (Office Open XML).
+
+The report tables are where the data is, and their meaning depends on merged cells: a
+label merged over three rows names all three rows of numbers. The OOXML records those
+merges directly (``w:gridSpan`` across, ``w:vMerge`` down, ``w:gridBefore`` for rows that
+start late), so this reader parses ``word/document.xml`` itself with lxml rather than going
+through a higher-level library that hides them, and turns them into the spans of the
+document model. Reading the XML directly is also what keeps a report well under 100 ms.
+
+Only the main story is read: headers, footers, footnotes and comments never hold the
+report's figures. Text boxes and content controls in the body are read in place, because
+some portals' templates put whole tables inside them.
+
+The bytes come from the internet, so the zip is checked for decompression bombs before
+anything is inflated, and the XML parser neither resolves entities nor touches the network.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from io import BytesIO
+
+from lxml import etree
+
+from extract.document import Block, Cell, Document, Paragraph, Table, UnreadableDocument
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Stream name present in every password-protected Office file (an OLE container).
+ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
+MAIN_PART = "word/document.xml"
+STYLES_PART = "word/styles.xml"
+
+#: No real report's XML comes near this; a bigger part is an attack or a broken file.
+MAX_XML_BYTES = 200 * 1024 * 1024
+#: Word's XML deflates about 10-30x; far beyond that the archive is built to explode.
+MAX_RATIO = 200
+#: Below this size a part cannot do harm whatever its ratio, and tiny parts of repeated
+#: markup legitimately compress very well.
+RATIO_FLOOR = 1024 * 1024
+#: Word allows 63 columns; anything wildly larger is a corrupt span, not a layout.
+MAX_SPAN = 1000
+
+W_TRANSITIONAL = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+MC_ALTERNATE = f"{{{MC_NS}}}AlternateContent"
+MC_CHOICE = f"{{{MC_NS}}}Choice"
+MC_FALLBACK = f"{{{MC_NS}}}Fallback"
+
+TITLE_NAMES = {"title", "标题"}
+HEADING_NAME = re.compile(r"^(heading|标题)[\d一二三四五六七八九]|级标题")
+
+Element = etree._Element
+
+
+class _Names:
+    """Clark-notation names in one WordprocessingML namespace.
+
+    Word writes the transitional namespace; "strict" OOXML files use another one for the
+    same vocabulary, so every name is built from whichever namespace the document uses.
+    """
+
+    def __init__(self, ns: str) -> None:
+        def w(local: str) -> str:
+            return f"{{{ns}}}{local}"
+
+        self.val = w("val")
+        self.type = w("type")
+        self.style_id = w("styleId")
+        self.body = w("body")
+        self.p = w("p")
+        self.r = w("r")
+        self.t = w("t")
+        self.tab = w("tab")
+        self.ptab = w("ptab")
+        self.br = w("br")
+        self.cr = w("cr")
+        self.no_break_hyphen = w("noBreakHyphen")
+        self.tbl = w("tbl")
+        self.tr = w("tr")
+        self.tc = w("tc")
+        self.ppr = w("pPr")
+        self.pstyle = w("pStyle")
+        self.outline = w("outlineLvl")
+        self.trpr = w("trPr")
+        self.tcpr = w("tcPr")
+        self.grid_before = w("gridBefore")
+        self.grid_span = w("gridSpan")
+        self.vmerge = w("vMerge")
+        self.hmerge = w("hMerge")
+        self.deleted = w("del")
+        self.sdt = w("sdt")
+        self.sdt_content = w("sdtContent")
+        self.txbx = w("txbxContent")
+        self.alt_chunk = w("altChunk")
+        self.style = w("style")
+        self.name = w("name")
+        self.based_on = w("basedOn")
+        #: Elements inside a paragraph whose runs are part of its text.
+        self.inline_wrappers = frozenset(
+            w(x) for x in ("ins", "moveTo", "hyperlink", "smartTag", "fldSimple",
+                           "customXml", "dir", "bdo"))
+        #: Elements inside a run that can carry a text box.
+        self.drawings = frozenset(w(x) for x in ("drawing", "pict", "object"))
+        #: Block-level wrappers whose children are ordinary body content.
+        self.block_wrappers = frozenset(w(x) for x in ("customXml", "ins", "moveTo"))
+
+
+@lru_cache(maxsize=4)
+def _names(ns: str) -> _Names:
+    return _Names(ns)
+
+
+@dataclass(slots=True)
+class _Slot:
+    """A cell while its table is being read: spans grow as continuations are met."""
+
+    text: str
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+
+    def freeze(self) -> Cell:
+        return Cell(text=self.text, row=self.row, col=self.col,
+                    rowspan=self.rowspan, colspan=self.colspan)
+
+
+@dataclass(slots=True)
+class _Reader:
+    """Walks one parsed ``document.xml``; holds what the walk needs to remember."""
+
+    n: _Names
+    styles: dict[str, str | None]
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    # -- block level -------------------------------------------------------------------
+
+    def blocks(self, container: Element) -> Iterator[Block]:
+        """Paragraphs and tables of a body, cell or text box, in reading order."""
+        n = self.n
+        for child in container:
+            tag = child.tag
+            if tag == n.p:
+                yield from self.paragraph(child)
+            elif tag == n.tbl:
+                if child.find(f".//{n.tbl}") is not None:
+                    yield from self.layout_table(child)
+                else:
+                    yield self.table(child)
+            elif tag == n.sdt:
+                content = child.find(n.sdt_content)
+                if content is not None:
+                    yield from self.blocks(content)
+            elif tag in n.block_wrappers:
+                yield from self.blocks(child)
+            elif tag == MC_ALTERNATE:
+                branch = _pick_branch(child)
+                if branch is not None:
+                    yield from self.blocks(branch)
+            elif tag == n.alt_chunk:
+                self.warnings.append(
+                    ("docx_alt_chunk", "part of the body is an embedded altChunk, not read"))
+
+    def paragraph(self, p: Element) -> Iterator[Block]:
+        """The paragraph, then the content of any text boxes anchored in it.
+
+        Text boxes are separate stories; putting them right after their anchor keeps
+        them near where the page shows them without mixing their text into the line.
+        """
+        pieces: list[str] = []
+        boxes: list[Element] = []
+        self.inline(p, pieces, boxes)
+        yield Paragraph(text="".join(pieces), style=self.paragraph_style(p))
+        for box in boxes:
+            yield from self.blocks(box)
+
+    def paragraph_style(self, p: Element) -> str | None:
+        ppr = p.find(self.n.ppr)
+        if ppr is None:
+            return None
+        pstyle = ppr.find(self.n.pstyle)
+        if pstyle is not None:
+            style_id = pstyle.get(self.n.val, "")
+            kind = self.styles[style_id] if style_id in self.styles else _style_kind(style_id)
+            if kind is not None:
+                return kind
+        outline = ppr.find(self.n.outline)
+        if outline is not None and _int(outline.get(self.n.val), 9) < 9:
+            return "heading"
+        return None
+
+    # -- inline level ------------------------------------------------------------------
+
+    def inline(self, el: Element, out: list[str], boxes: list[Element]) -> None:
+        """Collect the visible text under a paragraph (or a wrapper inside one).
+
+        Deleted revisions (``w:del``, ``w:moveFrom``) are skipped by not descending into
+        them; inserted ones are ordinary wrappers.
+        """
+        n = self.n
+        for child in el:
+            tag = child.tag
+            if tag == n.r:
+                self.run(child, out, boxes)
+            elif tag in n.inline_wrappers:
+                self.inline(child, out, boxes)
+            elif tag == n.sdt:
+                content = child.find(n.sdt_content)
+                if content is not None:
+                    self.inline(content, out, boxes)
+            elif tag == MC_ALTERNATE:
+                branch = _pick_branch(child)
+                if branch is not None:
+                    self.inline(branch, out, boxes)
+
+    def run(self, run: Element, out: list[str], boxes: list[Element]) -> None:
+        n = self.n
+        for child in run:
+            tag = child.tag
+            if tag == n.t:
+                out.append(child.text or "")
+            elif tag == n.tab or tag == n.ptab:
+                out.append("\t")
+            elif tag == n.br or tag == n.cr:
+                out.append("\n")
+            elif tag == n.no_break_hyphen:
+                out.append("-")
+            elif tag in n.drawings:
+                boxes.extend(_text_boxes(child, n.txbx))
+            elif tag == MC_ALTERNATE:
+                branch = _pick_branch(child)
+                if branch is not None:
+                    self.run(branch, out, boxes)
+
+    # -- tables ------------------------------------------------------------------------
+
+    def layout_table(self, tbl: Element) -> Iterator[Block]:
+        """A table that holds tables is page layout (reports pasted into a frame): its
+        cells are read as ordinary content, so the tables inside keep their own spans."""
+        n = self.n
+        for tr in self._children(tbl, n.tr):
+            if _row_is_deleted(tr, n):
+                continue
+            for tc in self._children(tr, n.tc):
+                yield from self.blocks(tc)
+
+    def table(self, tbl: Element) -> Table:
+        """Read a table, turning merge markers into spans on the cell where they start."""
+        n = self.n
+        rows: list[list[_Slot]] = []
+        above: dict[int, _Slot] = {}  # grid column -> cell covering it in the row above
+        for tr in self._children(tbl, n.tr):
+            if _row_is_deleted(tr, n):
+                continue
+            r = len(rows)
+            row: list[_Slot] = []
+            here: dict[int, _Slot] = {}
+            col = _grid_before(tr, n)
+            previous: _Slot | None = None
+            for tc in self._children(tr, n.tc):
+                span, vmerge, hmerge = _cell_props(tc, n)
+                origin = above.get(col) if vmerge == "continue" else None
+                if origin is not None and origin.col == col:
+                    origin.rowspan = r - origin.row + 1
+                    self._note_hidden_text(tc, r, col)
+                    here[col] = origin
+                    previous = None
+                elif hmerge == "continue" and previous is not None:
+                    previous.colspan += span
+                    self._note_hidden_text(tc, r, col)
+                else:
+                    previous = _Slot(self.cell_text(tc), r, col, colspan=span)
+                    row.append(previous)
+                    here[col] = previous
+                col += span
+            above = here
+            rows.append(row)
+        return Table(rows=[[slot.freeze() for slot in row] for row in rows])
+
+    def _children(self, parent: Element, tag: str) -> Iterator[Element]:
+        """Rows of a table or cells of a row, looking through content controls."""
+        n = self.n
+        for child in parent:
+            if child.tag == tag:
+                yield child
+            elif child.tag == n.sdt:
+                content = child.find(n.sdt_content)
+                if content is not None:
+                    yield from self._children(content, tag)
+            elif child.tag in n.block_wrappers:
+                yield from self._children(child, tag)
+
+    def cell_text(self, tc: Element) -> str:
+        """A cell's paragraphs as lines (a table holding tables is read as layout by
+        ``blocks``; this only meets nested tables inside merge-continuation cells).
+
+        Word forces a paragraph after a nested table at the end of a cell; that empty
+        paragraph is layout, not content, so trailing empty lines after a nested table
+        are dropped.
+        """
+        lines: list[str] = []
+        after_table = -1
+        for block in self.blocks(tc):
+            if isinstance(block, Paragraph):
+                lines.append(block.text)
+            else:
+                lines.extend(_table_lines(block))
+                after_table = len(lines)
+        if after_table >= 0:
+            while len(lines) > after_table and not lines[-1]:
+                lines.pop()
+        return "\n".join(lines)
+
+    def _note_hidden_text(self, tc: Element, row: int, col: int) -> None:
+        """Word hides the content of merge-continuation cells; say so if there was any."""
+        text = self.cell_text(tc)
+        if text.strip():
+            self.warnings.append(
+                ("docx_hidden_merged_text",
+                 f"row {row}, column {col}: merged-away cell text not read: {text[:40]!r}"))
+
+
+def _table_lines(table: Table) -> list[str]:
+    """One line per row of a nested table, its non-empty cells joined by spaces."""
+    lines = []
+    for row in table.rows:
+        texts = [" ".join(cell.text.split("\n")) for cell in row]
+        line = " ".join(t for t in texts if t.strip())
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _pick_branch(alternate: Element) -> Element | None:
+    """One branch of ``mc:AlternateContent``: both hold the same content, so reading
+    both would duplicate it. The first choice is the richer, modern form."""
+    for child in alternate:
+        if child.tag == MC_CHOICE:
+            return child
+    for child in alternate:
+        if child.tag == MC_FALLBACK:
+            return child
+    return None
+
+
+def _text_boxes(el: Element, txbx: str) -> Iterator[Element]:
+    """The outermost text-box stories inside a drawing (nested boxes are read from
+    their parent story), taking one branch of any alternate content."""
+    for child in el:
+        if child.tag == txbx:
+            yield child
+        elif child.tag == MC_ALTERNATE:
+            branch = _pick_branch(child)
+            if branch is not None:
+                yield from _text_boxes(branch, txbx)
+        else:
+            yield from _text_boxes(child, txbx)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _grid_before(tr: Element, n: _Names) -> int:
+    trpr = tr.find(n.trpr)
+    if trpr is None:
+        return 0
+    before = trpr.find(n.grid_before)
+    if before is None:
+        return 0
+    return min(max(_int(before.get(n.val), 0), 0), MAX_SPAN)
+
+
+def _row_is_deleted(tr: Element, n: _Names) -> bool:
+    """A row removed with change tracking on is still in the XML; its text is deleted
+    text, so the row is skipped like the rest of the deletion."""
+    trpr = tr.find(n.trpr)
+    return trpr is not None and trpr.find(n.deleted) is not None
+
+
+def _merge_state(el: Element | None, n: _Names) -> str | None:
+    """``restart``, ``continue`` or None for a ``w:vMerge``/``w:hMerge`` element.
+
+    A merge element without ``w:val`` means continue: that is how Word writes it.
+    """
+    if el is None:
+        return None
+    return "restart" if el.get(n.val) == "restart" else "continue"
+
+
+def _cell_props(tc: Element, n: _Names) -> tuple[int, str | None, str | None]:
+    """(grid span, vertical merge state, horizontal merge state) of a cell."""
+    tcpr = tc.find(n.tcpr)
+    if tcpr is None:
+        return 1, None, None
+    span_el = tcpr.find(n.grid_span)
+    span = 1 if span_el is None else min(max(_int(span_el.get(n.val), 1), 1), MAX_SPAN)
+    return span, _merge_state(tcpr.find(n.vmerge), n), _merge_state(tcpr.find(n.hmerge), n)
+
+
+def _style_kind(text: str) -> str | None:
+    """"title", "heading" or None for a style id or name.
+
+    Chinese Word stores built-in heading styles under ids like ``1``/``2`` with names
+    "heading 1"; custom templates use names such as "标题 1" or "一级标题".
+    """
+    key = re.sub(r"\s+", "", text).lower()
+    if key in TITLE_NAMES:
+        return "title"
+    if HEADING_NAME.search(key):
+        return "heading"
+    return None
+
+
+def _read_styles(root: Element, n: _Names) -> dict[str, str | None]:
+    """Map paragraph style ids to their kind, following ``w:basedOn`` so a custom style
+    derived from a heading counts as a heading."""
+    own: dict[str, str | None] = {}
+    parents: dict[str, str] = {}
+    for style in root.iter(n.style):
+        if style.get(n.type, "paragraph") != "paragraph":
+            continue
+        style_id = style.get(n.style_id)
+        if not style_id:
+            continue
+        name_el = style.find(n.name)
+        name = name_el.get(n.val, "") if name_el is not None else ""
+        kind = _style_kind(name) or _style_kind(style_id)
+        if kind is None:
+            ppr = style.find(n.ppr)
+            outline = ppr.find(n.outline) if ppr is not None else None
+            if outline is not None and _int(outline.get(n.val), 9) < 9:
+                kind = "heading"
+        own[style_id] = kind
+        based = style.find(n.based_on)
+        if based is not None and based.get(n.val):
+            parents[style_id] = based.get(n.val, "")
+    resolved: dict[str, str | None] = {}
+    for style_id in own:
+        seen: set[str] = set()
+        current: str | None = style_id
+        kind = None
+        while current is not None and current in own and current not in seen:
+            seen.add(current)
+            kind = own[current]
+            if kind is not None:
+                break
+            current = parents.get(current)
+        resolved[style_id] = kind
+    return resolved
+
+
+# -- the package ---------------------------------------------------------------------
+
+
+def _refuse_ole(data: bytes) -> None:
+    """Password-protected .docx and legacy .doc are both OLE containers, not zips."""
+    if data.startswith(OLE_MAGIC):
+        if ENCRYPTED_MARKER in data:
+            raise UnreadableDocument("encrypted", "the Word file is password-protected")
+        raise UnreadableDocument("legacy_word", "old .doc format needs conversion")
+
+
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """Inflate one part, refusing sizes and ratios no Word document has."""
+    info = zf.getinfo(name)
+    if info.file_size > MAX_XML_BYTES:
+        raise UnreadableDocument(
+            "zip_bomb", f"{name} would inflate to {info.file_size} bytes")
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
+        raise UnreadableDocument(
+            "zip_bomb", f"{name} is compressed {ratio:.0f}x, more than any real document")
+    with zf.open(info) as stream:
+        content = stream.read(MAX_XML_BYTES + 1)
+    if len(content) > MAX_XML_BYTES:
+        raise UnreadableDocument("zip_bomb", f"{name} inflates beyond {MAX_XML_BYTES} bytes")
+    return content
+
+
+def _parse(xml: bytes) -> Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                             remove_comments=True, remove_pis=True)
+    return etree.fromstring(xml, parser)
+
+
+def _open_parts(data: bytes) -> tuple[bytes, bytes | None]:
+    """The main document part and, when present, the styles part."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if MAIN_PART not in names:
+                raise UnreadableDocument(
+                    "unreadable_docx", f"the zip has no {MAIN_PART}: not a Word document")
+            main = _read_part(zf, MAIN_PART)
+            styles = _read_part(zf, STYLES_PART) if STYLES_PART in names else None
+    except UnreadableDocument:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+            RuntimeError, NotImplementedError, ValueError) as exc:
+        raise UnreadableDocument("unreadable_docx", f"not a readable zip archive: {exc}") from exc
+    return main, styles
+
+
+def _style_map(styles_xml: bytes | None, doc: Document) -> dict[str, str | None]:
+    """Style kinds from the styles part; a broken styles part only costs heading hints."""
+    if styles_xml is None:
+        return {}
+    try:
+        root = _parse(styles_xml)
+    except etree.XMLSyntaxError as exc:
+        doc.warnings.append(("docx_styles_unreadable", f"{STYLES_PART}: {exc}"))
+        return {}
+    ns = etree.QName(root).namespace or W_TRANSITIONAL
+    return _read_styles(root, _names(ns))
+
+
+def read_docx(data: bytes) -> Document:
+    """Read a .docx into a :class:`Document` (source_format ``docx``).
+
+    Raises :class:`UnreadableDocument` with code ``encrypted``, ``legacy_word``,
+    ``zip_bomb`` or ``unreadable_docx`` when there is no document to read.
+    """
+    _refuse_ole(data)
+    main_xml, styles_xml = _open_parts(data)
+    try:
+        root = _parse(main_xml)
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableDocument(
+            "unreadable_docx", f"{MAIN_PART} is not well-formed XML: {exc}") from exc
+    ns = etree.QName(root).namespace
+    if ns not in (W_TRANSITIONAL, W_STRICT):
+        raise UnreadableDocument("unreadable_docx", f"{MAIN_PART} is not WordprocessingML")
+    n = _names(ns)
+    body = root.find(n.body)
+    if body is None:
+        raise UnreadableDocument("unreadable_docx", f"{MAIN_PART} has no document body")
+    doc = Document(source_format="docx")
+    reader = _Reader(n=n, styles=_style_map(styles_xml, doc), warnings=doc.warnings)
+    doc.blocks = [
+        block for block in reader.blocks(body)
+        if not (isinstance(block, Paragraph) and not block.text.strip())
+    ]
+    return doc
