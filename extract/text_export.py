@@ -31,10 +31,12 @@ def _is_blank(line: str) -> bool:
     return not line.strip(BLANK_CHARS)
 
 
+VALUE_LINE = re.compile(r"^[\d０-９.．,，+\-−—–－/无万元件条个项次%％\s\u00a0\u3000]{1,20}$")
+
+
 def _is_value_like(line: str) -> bool:
-    """A short line that can only be a cell's content (a number, a dash, a unit)."""
-    body = strip_artefacts(line).strip(BLANK_CHARS)
-    return len(body) <= 12 and not re.search(r"[一二三四五六七八九十]+、|[。；]", body)
+    """A line that can only be a cell's content: a number, a dash, a unit."""
+    return bool(VALUE_LINE.match(strip_artefacts(line).strip(BLANK_CHARS)))
 
 
 class _TableBuilder:

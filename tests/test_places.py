@@ -42,6 +42,7 @@ def test_unique_township_resolves_and_street_office_alias(gaz):
                   and len(gaz.named(u.name)) == 1)
     place = resolve_place(street.name + "办事处", "", gaz)
     assert place.admin_code == street.code + "000"
+    assert place.township == street.name
     assert place.body_level == "township"
 
 

@@ -53,3 +53,9 @@ def test_seeds_have_three_tables_with_expected_shapes():
         assert len(doc.tables) == 3, path.name
         widths = [max(len(r) for r in t.rows) for t in doc.tables]
         assert widths[1] == 10 and widths[2] == 15, (path.name, widths)
+
+
+def test_short_heading_after_one_blank_line_ends_the_table():
+    doc = parse_text_export("\t0\n\n存在的主要问题及改进情况\n正文\n")
+    assert [[c.text for c in r] for r in doc.tables[0].rows] == [["0"]]
+    assert doc.paragraphs[0].text == "存在的主要问题及改进情况"

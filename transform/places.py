@@ -200,9 +200,11 @@ def _names_for(unit: Unit, stated_text: str, gaz: Gazetteer) -> dict[str, str | 
     return names
 
 
-def _resolve_township(name: str, parts: list[str], text: str, gaz: Gazetteer) -> Place:
-    stated = [p for p in parts if p != name]
-    candidates = [u for u in gaz.named(name, "township") if _consistent(u, stated, gaz)]
+def _resolve_township(written: str, parts: list[str], text: str, gaz: Gazetteer) -> Place:
+    """A township body: the official name once resolved (某某街道办事处 → 某某街道)."""
+    stated = [p for p in parts if p != written]
+    name = written.removesuffix("办事处") if written.endswith("街道办事处") else written
+    candidates = [u for u in gaz.named(written, "township") if _consistent(u, stated, gaz)]
     if not candidates:
         return Place(township=name, body_level="township", ambiguous=True)
     if len(candidates) > 1:
@@ -211,7 +213,7 @@ def _resolve_township(name: str, parts: list[str], text: str, gaz: Gazetteer) ->
         return Place(township=name, body_level="township", ambiguous=True,
                      candidates=len(candidates), **_common_names(candidates, text, gaz))
     unit = candidates[0]
-    return Place(township=name, admin_code=unit.code + "000", body_level="township",
+    return Place(township=unit.name, admin_code=unit.code + "000", body_level="township",
                  candidates=1, **_names_for(unit, "".join(parts) + text, gaz))
 
 
