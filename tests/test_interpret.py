@@ -236,3 +236,21 @@ def test_title_org_and_year(lines, title, org, year):
 
     meta, _ = read_metadata(parse_text_export("\n".join(lines)))
     assert (meta.title, meta.org_name, meta.report_year) == (title, org, year)
+
+
+@pytest.mark.parametrize(
+    ("title", "org"),
+    [
+        ("市中区孟庄镇2020年度政府信息公开工作年度报告", "市中区孟庄镇"),
+        ("孟庄镇人民政府关于2020年度政府信息公开工作的年度报告", "孟庄镇人民政府"),
+        ("孟庄镇政府信息公开工作2020年度报告", "孟庄镇"),
+        ("2020年政府信息公开工作年度报告（孟庄镇）", "孟庄镇"),
+        ("孟庄镇2020年政府信息公开年报", "孟庄镇"),
+        ("孟庄镇二〇二〇年政府信息公开工作年度报告", "孟庄镇"),
+        ("政府信息公开工作年度报告", None),
+    ],
+)
+def test_org_from_title(title, org):
+    from transform.metadata import org_from_title
+
+    assert org_from_title(title) == org

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.document import Cell
-from transform.cells import location, printed, provenance, row_text
+from transform.cells import fact, location, printed, read_value, row_text
 from transform.labels import fold, normalise_label
 from transform.locate import LogicalTable, RowRef
 from transform.numbers import CellValue, parse_cell, to_10k_yuan, unit_in_label
@@ -114,8 +114,8 @@ def _read_value(
     seen: dict[tuple[str, str], dict[str, Any]],
 ) -> None:
     metric = header.metrics[offset] if header and offset < len(header.metrics) else None
-    parsed = parse_cell(cell.text)
     if metric is None:
+        parsed = parse_cell(cell.text)
         if parsed.status != "blank":
             result.problems.append(Problem(
                 "unlabelled_cell",
@@ -125,31 +125,20 @@ def _read_value(
             ))
         return
     result.metrics_seen.add(metric)
+    parsed = read_value(ref, cell, f"{item}/{metric}", result.problems)
     entry = tmap.entry("metric", metric)
     header_unit = header.units[offset] if header else None
     value, unit = _value_and_unit(parsed, entry.unit or "count", header_unit, ref, cell,
                                   item, metric, result)
-    if parsed.status == "unparsed":
-        result.problems.append(Problem(
-            "unparsed_value", f"{item}/{metric}: {cell.source_text!r}", location(ref, cell)))
     key = (item, metric)
     if key in seen:
         _sum_duplicate(seen[key], value, cell, ref, result)
         return
-    fact = {
-        "article": tmap.entry("item", item).article,
-        "item": item,
-        "metric": metric,
-        "value": value,
-        "unit": unit,
-        "raw": cell.source_text,
-        "item_label_zh": printed(label_cell.text),
-        "metric_label_zh": header.labels[offset] if header else None,
-        "derived": False,
-        **provenance(ref, cell),
-    }
-    seen[key] = fact
-    result.facts.append(fact)
+    row = fact(ref, cell, value, article=tmap.entry("item", item).article, item=item,
+               metric=metric, unit=unit, item_label_zh=printed(label_cell.text),
+               metric_label_zh=header.labels[offset] if header else None)
+    seen[key] = row
+    result.facts.append(row)
 
 
 def _value_and_unit(

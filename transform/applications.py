@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.document import Cell
-from transform.cells import location, printed, provenance, row_text
+from transform.cells import fact, location, printed, read_value, row_text
 from transform.labels import normalise_label
 from transform.locate import LogicalTable, RowRef
 from transform.numbers import parse_cell
@@ -172,21 +172,11 @@ def interpret_applications(table: LogicalTable | None, tmap: TemplateMap) -> App
         seen.add(code)
         result.rows_seen.add(code)
         for column, cell in zip(columns, value_cells, strict=True):
-            parsed = parse_cell(cell.text)
-            if parsed.status == "unparsed":
-                result.problems.append(Problem(
-                    "unparsed_value", f"{code}/{column.code}: {cell.source_text!r}",
-                    location(ref, cell)))
-            result.facts.append({
-                "row": code,
-                "applicant": column.code,
-                "value": parsed.value,
-                "raw": cell.source_text,
-                "row_label_zh": printed(leaf.text) if leaf else None,
-                "applicant_label_zh": column.label_zh,
-                "derived": False,
-                **provenance(ref, cell),
-            })
+            parsed = read_value(ref, cell, f"{code}/{column.code}", result.problems)
+            result.facts.append(fact(
+                ref, cell, parsed.value, row=code, applicant=column.code,
+                row_label_zh=printed(leaf.text) if leaf else None,
+                applicant_label_zh=column.label_zh))
     return result
 
 

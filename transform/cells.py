@@ -6,7 +6,8 @@ from typing import Any
 
 from extract.document import Cell
 from transform.locate import RowRef
-from transform.numbers import parse_cell
+from transform.numbers import CellValue, parse_cell
+from transform.problems import Problem
 
 VALUE_BLANKS = " \t\r\n\u00a0\u2002\u2003\u3000\ufeff"
 
@@ -53,3 +54,18 @@ def location(ref: RowRef, cell: Cell | None = None) -> str:
     if ref.page is not None:
         where = f"page {ref.page}, " + where
     return where
+
+
+def read_value(ref: RowRef, cell: Cell, what: str, problems: list[Problem]) -> CellValue:
+    """Parse a value cell; text that is no number is reported where it was found."""
+    parsed = parse_cell(cell.text)
+    if parsed.status == "unparsed":
+        problems.append(Problem("unparsed_value", f"{what}: {cell.source_text!r}",
+                                location(ref, cell)))
+    return parsed
+
+
+def fact(ref: RowRef, cell: Cell, value: float | None, **fields: Any) -> dict[str, Any]:
+    """A fact row: its codes and labels, the value, the raw text and where it was read."""
+    return {**fields, "value": value, "raw": cell.source_text, "derived": False,
+            **provenance(ref, cell)}

@@ -82,18 +82,33 @@ def _join_title(paragraphs: list[Paragraph], count: int) -> str:
     return title
 
 
+TITLE_NOISE = re.compile(
+    r"^(?:关于|(?:19|20)\d{2}\s*年度?|[〇零○一二三四五六七八九]{4}年度?|[（(](?:19|20)\d{2}年?度?[)）]|的)"
+    r"|(?:关于|(?:19|20)\d{2}\s*年度?|[〇零○一二三四五六七八九]{4}年度?|[（(](?:19|20)\d{2}年?度?[)）]"
+    r"|的|[-—_－]+)$"
+)
+
+
 def org_from_title(title: str | None) -> str | None:
+    """The body's name as the title writes it: the title without the year, the report
+    words and connectors ('孟庄镇人民政府关于2020年度…的年度报告' → '孟庄镇人民政府')."""
     if not title:
         return None
-    match = REPORT_WORDS.search(title)
-    if not match:
-        head = TITLE_MARK.search(title)
-        name = title[: head.start()] if head else ""
-    else:
-        before, after = title[: match.start()], title[match.end():]
-        name = before or after
-    name = re.sub(r"^(?:关于|\d{4}年度?)", "", name).strip("《》“”\"'（）()：: ")
+    match = REPORT_WORDS.search(title) or TITLE_MARK.search(title)
+    if match is None:
+        return None
+    before, after = title[: match.start()], title[match.end():]
+    name = _strip_noise(before) or _strip_noise(after)
     return name or None
+
+
+def _strip_noise(text: str) -> str:
+    text = text.strip("《》“”\"'：: ")
+    while True:
+        cleaned = TITLE_NOISE.sub("", text).strip("《》“”\"'（）()：: ")
+        if cleaned == text:
+            return text
+        text = cleaned
 
 
 def _cn_number(text: str) -> int:

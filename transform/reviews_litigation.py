@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.document import Cell
-from transform.cells import location, provenance
+from transform.cells import fact, location, read_value
 from transform.labels import normalise_label
 from transform.locate import LogicalTable, RowRef
 from transform.numbers import parse_cell
@@ -90,19 +90,8 @@ def _header_proceedings(table: LogicalTable, tmap: TemplateMap) -> list[Entry]:
 
 def _emit(ref: RowRef, cell: Cell, proceeding: Entry, outcome: Entry,
           result: ReviewsResult) -> None:
-    parsed = parse_cell(cell.text)
-    if parsed.status == "unparsed":
-        result.problems.append(Problem(
-            "unparsed_value", f"{proceeding.code}/{outcome.code}: {cell.source_text!r}",
-            location(ref, cell)))
-    result.facts.append({
-        "proceeding": proceeding.code,
-        "outcome": outcome.code,
-        "value": parsed.value,
-        "raw": cell.source_text,
-        "proceeding_label_zh": proceeding.label_zh,
-        "outcome_label_zh": outcome.label_zh,
-        "derived": False,
-        **provenance(ref, cell),
-    })
+    parsed = read_value(ref, cell, f"{proceeding.code}/{outcome.code}", result.problems)
+    result.facts.append(fact(
+        ref, cell, parsed.value, proceeding=proceeding.code, outcome=outcome.code,
+        proceeding_label_zh=proceeding.label_zh, outcome_label_zh=outcome.label_zh))
 
