@@ -212,7 +212,8 @@ _table(TableSpec(
         REPORT_ID,
         Column("section", "string", "Section the term occurs in.", codes="sections",
                nullable=False),
-        Column("term", "string", "The term (punctuation, stop words and numbers removed).",
+        Column("term", "string", "The term (punctuation, stop words, single characters and "
+               "numbers removed; laws in 《》 kept whole).",
                nullable=False),
         Column("count", "int32", "Occurrences in the section.", nullable=False),
         Column("pos", "string", "Part of speech (jieba tag) when segmentation ran with POS."),

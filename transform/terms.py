@@ -2,7 +2,7 @@
 
 The tokenizer is made once per process and taught the template's own vocabulary (every
 table label and section heading), so that 政府信息公开 or 依申请公开 stay whole terms.
-Punctuation, stop words and bare numbers are not terms; full-width and half-width forms
+Punctuation, stop words, single characters and bare numbers are not terms; full-width and half-width forms
 are folded before cutting so 'ＡＢＣ' and 'ABC' count as one term.
 """
 
@@ -63,7 +63,8 @@ def count_terms(text: str) -> Counter[str]:
     stop = stopwords()
     for word in tokenizer().cut(text, HMM=True):
         word = word.strip()
-        if not word or not KEEP.search(word) or NUMERIC.match(word) or word in stop:
+        if (len(word) < 2 or not KEEP.search(word) or NUMERIC.match(word)
+                or word in stop):
             continue
         counts[word] += 1
     return counts
