@@ -2,8 +2,8 @@
 
 The tokenizer is made once per process and taught the template's own vocabulary (every
 table label and section heading), so that 政府信息公开 or 依申请公开 stay whole terms.
-Punctuation, stop words, single characters and bare numbers are not terms; full-width and half-width forms
-are folded before cutting so 'ＡＢＣ' and 'ABC' count as one term.
+Punctuation, stop words, single characters and bare numbers are not terms; full-width and
+half-width forms are folded before cutting so 'ＡＢＣ' and 'ABC' count as one term.
 """
 
 from __future__ import annotations
