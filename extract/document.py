@@ -34,6 +34,7 @@ class Cell:
     raw: str | None = None
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None
+    confidence: float | None = None  # 0..1 when the text was read by OCR; None when native
 
     @property
     def source_text(self) -> str:
@@ -83,6 +84,7 @@ class Paragraph:
     text: str
     page: int | None = None
     style: str | None = None  # e.g. "heading", "title" when the source says so
+    confidence: float | None = None  # 0..1 when read by OCR
 
 
 Block = Paragraph | Table
@@ -95,6 +97,7 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     source_format: str = "unknown"
     n_pages: int | None = None
+    text_source: str = "native"  # native | ocr | mixed (some pages read by OCR)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
 
     @property

@@ -31,12 +31,51 @@ def _html(data: bytes) -> Document:
     return read_html(data)
 
 
-READERS: dict[str, Reader] = {"txt": _text, "docx": _docx, "html": _html}
+def _pdf(data: bytes) -> Document:
+    from extract.pdf_reader import read_pdf
+
+    return read_pdf(data)
+
+
+def _image(data: bytes) -> Document:
+    from extract.ocr import read_image
+
+    return read_image(data)
+
+
+def _via_libreoffice(source_ext: str) -> Reader:
+    """Formats LibreOffice turns into .docx for the Word reader (.doc, .wps, .rtf, .odt)."""
+
+    def read(data: bytes) -> Document:
+        from extract.convert import ConversionError, convert
+        from extract.docx_reader import read_docx
+
+        if source_ext == "doc" and "EncryptedPackage".encode("utf-16-le") in data:
+            raise UnreadableDocument("encrypted", "the Word file is password-protected")
+        try:
+            docx = convert(data, source_ext, "docx")
+        except ConversionError as exc:
+            raise UnreadableDocument(exc.code, exc.message) from exc
+        return read_docx(docx)
+
+    return read
+
+
+READERS: dict[str, Reader] = {
+    "txt": _text,
+    "docx": _docx,
+    "html": _html,
+    "pdf": _pdf,
+    "image": _image,
+    "doc": _via_libreoffice("doc"),  # OLE: Word 97-2003 and WPS Writer files alike
+    "rtf": _via_libreoffice("rtf"),
+    "odt": _via_libreoffice("odt"),
+}
 
 UNSUPPORTED = {
     "empty": ("empty_file", "the file is empty (or whitespace only)"),
     "binary": ("unsupported_format", "the bytes are not a document format gongkai knows"),
-    "zip": ("unsupported_format", "a zip archive that is not a Word document"),
+    "zip": ("unsupported_format", "a zip archive that is not a Word or OpenDocument file"),
 }
 
 

@@ -95,7 +95,10 @@ def locate_tables(doc: Document, tmap: TemplateMap) -> dict[str, list[LogicalTab
 
     A physical table that starts with rows of no telling kind continues the previous
     logical table only when nothing but tables lies between them (a table split over
-    pages or articles); otherwise those rows belong to no standard table.
+    pages or articles); otherwise those rows belong to no standard table. Rows of a kind
+    whose last logical table is the latest one seen resume it, even across a paragraph
+    (a page footer, a 续表 note, a repeated header): tables are not printed twice in a
+    row, they are continued.
     """
     found: dict[str, list[LogicalTable]] = {k: [] for k in KINDS}
     current: LogicalTable | None = None
@@ -125,8 +128,13 @@ def _scan_table(
         cells = tuple(row)
         kind = row_kind(cells, tmap)
         if kind is not None and (current is None or current.kind != kind):
-            current = LogicalTable(kind=kind)
-            found[kind].append(current)
+            latest = max((t for ts in found.values() for t in ts),
+                         key=lambda t: t.rows[-1].table_index if t.rows else -1, default=None)
+            if latest is not None and latest.kind == kind:
+                current = latest  # the same table resumed after a page break or a note
+            else:
+                current = LogicalTable(kind=kind)
+                found[kind].append(current)
         if current is not None:
             page = next((c.page for c in cells if c.page is not None), table.page)
             current.rows.append(RowRef(table_index, r, cells, page))

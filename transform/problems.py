@@ -17,6 +17,11 @@ CODES: dict[str, tuple[str, str]] = {
     "zip_bomb": ("read", "A compressed package that would expand beyond safe limits."),
     "undecodable_text": ("read", "No text encoding decodes the file."),
     "read_error": ("read", "The reader failed on this file; the message says how."),
+    "converter_missing": ("read", "LibreOffice is needed for this format and is not "
+                          "installed (scripts/setup installs it)."),
+    "conversion_failed": ("read", "LibreOffice could not open or convert the document."),
+    "conversion_timeout": ("read", "LibreOffice did not finish converting within its time "
+                           "limit; it was stopped."),
     "docx_hidden_merged_text": ("read", "A Word cell merged away still holds text Word does "
                                 "not show; it was not read."),
     "docx_alt_chunk": ("read", "Part of the Word body is an embedded document (altChunk); "
