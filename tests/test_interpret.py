@@ -258,8 +258,8 @@ def test_org_from_title(title, org):
 
 def test_table_continued_after_a_page_footer_is_one_table():
     apps = applications_table()
-    blocks = [TITLE, "一、总体情况", "正文。", ACTIVE_2019, apps[:12], "- 3 -", apps[:3] + apps[12:],
-              reviews_table()]
+    blocks = [TITLE, "一、总体情况", "正文。", ACTIVE_2019, apps[:12], "- 3 -",
+              apps[:3] + apps[12:], reviews_table()]
     rows = interpret(blocks)
     assert len(rows.tables["applications"]) == 23 * 7
     assert not [p for p in rows.tables["problems"] if p["code"] in ("duplicate_table",

@@ -128,8 +128,9 @@ def _scan_table(
         cells = tuple(row)
         kind = row_kind(cells, tmap)
         if kind is not None and (current is None or current.kind != kind):
-            latest = max((t for ts in found.values() for t in ts),
-                         key=lambda t: t.rows[-1].table_index if t.rows else -1, default=None)
+            latest = max((t for ts in found.values() for t in ts if t.rows),
+                         key=lambda t: (t.rows[-1].table_index, t.rows[-1].row_index),
+                         default=None)
             if latest is not None and latest.kind == kind:
                 current = latest  # the same table resumed after a page break or a note
             else:
