@@ -264,3 +264,26 @@ def test_table_continued_after_a_page_footer_is_one_table():
     assert len(rows.tables["applications"]) == 23 * 7
     assert not [p for p in rows.tables["problems"] if p["code"] in ("duplicate_table",
                                                                       "duplicate_row_ignored")]
+
+
+def test_ocr_low_confidence_and_failing_sums_need_review():
+    from dataclasses import replace
+
+    values = {0: ["2", "0", "0", "0", "0", "0", "2"], 2: ["1", "0", "0", "0", "0", "0", "1"],
+              21: ["1", "0", "0", "0", "0", "0", "1"]}
+    data = text_export(report_2019(applications=applications_table(values)))
+    doc = read_text_export(data)
+    doc.text_source = "ocr"
+    table = doc.tables[1]
+    table.rows[-1] = [replace(c, confidence=0.3 if c.col == 1 else 0.95) for c in table.rows[-1]]
+    rows = interpret_document(Source("scan.pdf", data, datetime(2024, 1, 1, tzinfo=UTC)), doc,
+                              load_template_map())
+    assert rows.report["text_source"] == "ocr"
+    review = [p for p in rows.tables["problems"] if p["code"] == "needs_review"]
+    assert any("carried_forward/natural_person" in p["message"] and "0.30" in p["message"]
+               for p in review)
+    assert any("applications.balance [natural_person]" in p["message"] for p in review)
+    confident = [f for f in rows.tables["applications"] if f["row"] == "carried_forward"]
+    assert {f["confidence"] for f in confident} == {0.3, 0.95}
+    native = interpret(report_2019(applications=applications_table(values)))
+    assert "needs_review" not in codes(native)

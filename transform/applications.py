@@ -214,6 +214,7 @@ def derive_rows(facts: list[dict[str, Any]], template: str, tmap: TemplateMap) -
                 continue
             values = [p["value"] if p else None for p in parts]
             total = None if any(v is None for v in values) else float(sum(values))
+            confidences = [p["confidence"] for p in parts if p and p["confidence"] is not None]
             derived.append({
                 "row": entry.code,
                 "applicant": column.code,
@@ -222,6 +223,7 @@ def derive_rows(facts: list[dict[str, Any]], template: str, tmap: TemplateMap) -
                 "row_label_zh": entry.label_zh,
                 "applicant_label_zh": column.label_zh,
                 "derived": True,
+                "confidence": min(confidences) if confidences else None,
                 "page": None, "table_index": None, "cell_row": None, "cell_col": None,
                 "bbox": None,
             })

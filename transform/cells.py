@@ -68,4 +68,4 @@ def read_value(ref: RowRef, cell: Cell, what: str, problems: list[Problem]) -> C
 def fact(ref: RowRef, cell: Cell, value: float | None, **fields: Any) -> dict[str, Any]:
     """A fact row: its codes and labels, the value, the raw text and where it was read."""
     return {**fields, "value": value, "raw": cell.source_text, "derived": False,
-            **provenance(ref, cell)}
+            "confidence": cell.confidence, **provenance(ref, cell)}

@@ -27,6 +27,7 @@ FIXED_CODES = {
     "body_level": ["township", "county", "city", "province", "department", "other"],
     "parse_status": ["ok", "partial", "failed"],
     "unit": ["count", "10k_yuan", "unstated"],
+    "text_source": ["native", "ocr", "mixed"],
 }
 
 

@@ -28,6 +28,10 @@ CODES: dict[str, tuple[str, str]] = {
                        "not read."),
     "docx_styles_unreadable": ("read", "The Word styles part is broken; headings were "
                                "recognised without it."),
+    "unreadable_pdf": ("read", "The PDF is damaged or truncated and cannot be read."),
+    "too_many_pages": ("read", "The PDF has more pages than a report can have; refused."),
+    "no_text_layer": ("read", "The PDF has no usable text layer and OCR is not available."),
+    "unreadable_image": ("read", "The image file cannot be decoded."),
     "html_undecodable_bytes": ("read", "Some bytes of the page decode in no encoding; they "
                                "were replaced (U+FFFD)."),
     "html_truncated": ("read", "The page exceeds the HTML parser's limits; it was read as far "
@@ -65,6 +69,8 @@ CODES: dict[str, tuple[str, str]] = {
     "place_unresolved": ("metadata", "The body's place could not be matched to one "
                          "division code."),
     "check_failed": ("checks", "A sum the template demands does not hold (see checks)."),
+    "needs_review": ("checks", "A value read by OCR with low confidence, or an OCR-read "
+                     "table whose arithmetic fails: check it against the source."),
     "internal_error": ("build", "An unexpected error while processing this document; the "
                        "message has the details."),
 }

@@ -94,7 +94,7 @@ def _base_report(source: Source, fmt: str) -> dict[str, Any]:
         "province": None, "admin_code": None, "body_level": None, "report_year": None,
         "template": "unknown", "published_date": None, "parse_status": "failed",
         "n_warnings": 0, "parser_version": __version__, "ingested_at": source.ingested_at,
-        "n_tables": 0, "text_chars": 0,
+        "text_source": "native", "n_pages": None, "n_tables": 0, "text_chars": 0,
     }
 
 
@@ -156,6 +156,10 @@ def interpret_document(source: Source, doc: Document, tmap: TemplateMap,
         if check["passed"] is False:
             problems.append(Problem("check_failed", f"{check['check']} [{check['scope']}]: "
                                     f"{check['detail']}"))
+    if doc.text_source != "native":
+        facts = {"active_disclosure": active.facts, "applications": application_facts,
+                 "reviews_litigation": reviews.facts}
+        problems += review_flags(facts, checks)
 
     report.update({
         "title": meta.title, "org_name": meta.org_name, "township": place.township,
@@ -163,6 +167,8 @@ def interpret_document(source: Source, doc: Document, tmap: TemplateMap,
         "admin_code": place.admin_code, "body_level": place.body_level,
         "report_year": meta.report_year, "template": template,
         "published_date": meta.published_date,
+        "text_source": doc.text_source,
+        "n_pages": doc.n_pages,
         "n_tables": len(doc.tables),
         "text_chars": sum(s["n_chars"] for s in sections),
     })
@@ -177,6 +183,34 @@ def interpret_document(source: Source, doc: Document, tmap: TemplateMap,
         "checks": checks,
         "problems": _problem_rows(problems),
     })
+
+
+REVIEW_BELOW = 0.6
+FACT_KEYS = {"active_disclosure": ("item", "metric"), "applications": ("row", "applicant"),
+             "reviews_litigation": ("proceeding", "outcome")}
+
+
+def review_flags(facts: dict[str, list[dict[str, Any]]],
+                 checks: list[dict[str, Any]]) -> list[Problem]:
+    """What a person should look at in a report read by OCR: every value read with low
+    confidence, and every failing check (an OCR misreading usually breaks a sum)."""
+    flags: list[Problem] = []
+    for table, rows in facts.items():
+        k1, k2 = FACT_KEYS[table]
+        for fact in rows:
+            confidence = fact.get("confidence")
+            if confidence is not None and confidence < REVIEW_BELOW and not fact["derived"]:
+                where = (f"page {fact['page']}, table {fact['table_index']} "
+                         f"row {fact['cell_row']} col {fact['cell_col']}")
+                flags.append(Problem(
+                    "needs_review", f"{table} {fact[k1]}/{fact[k2]}: read {fact['raw']!r} "
+                    f"with confidence {confidence:.2f}", where))
+    for check in checks:
+        if check["passed"] is False:
+            flags.append(Problem(
+                "needs_review", f"{check['check']} [{check['scope']}] fails on values read by "
+                f"OCR: {check['detail']}"))
+    return flags
 
 
 def _template_problems(decision: Any, picked: dict[str, Any], has_tables: bool) -> list[Problem]:

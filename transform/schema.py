@@ -73,6 +73,9 @@ VALUE = Column("value", "float64", "The number printed; null when the cell is bl
 RAW = Column("raw", "string", "The cell text exactly as found (null for derived values).")
 DERIVED = Column("derived", "bool", "True when the value is computed by the template's rule "
                  "(2021 三(六) = 1 + 2 + 3), not printed.", nullable=False)
+CONFIDENCE = Column("confidence", "float64", "OCR confidence of the cell (0-1); null when the "
+                    "text was read from the document itself. Below 0.6 the value has a "
+                    "needs_review problem.")
 
 TABLES: dict[str, TableSpec] = {}
 
@@ -119,6 +122,9 @@ _table(TableSpec(
         Column("ingested_at", "timestamp", "When the document entered the collection: its "
                "modification time, or SOURCE_DATE_EPOCH when set (never the build clock, so "
                "builds are reproducible).", nullable=False),
+        Column("text_source", "string", "native (text read from the file), ocr (every page "
+               "read by OCR) or mixed.", codes="text_source", nullable=False),
+        Column("n_pages", "int32", "Pages, for paged formats (PDF, images)."),
         Column("n_tables", "int32", "Tables found in the document (any kind).", nullable=False),
         Column("text_chars", "int32", "Characters of narrative text.", nullable=False),
     ),
@@ -141,6 +147,7 @@ _table(TableSpec(
         Column("item_label_zh", "string", "The item's label as printed.", zh="信息内容"),
         Column("metric_label_zh", "string", "The metric's header as printed."),
         DERIVED,
+        CONFIDENCE,
         *SOURCE,
         YEAR,
     ),
@@ -161,6 +168,7 @@ _table(TableSpec(
         Column("applicant_label_zh", "string", "The applicant column's label.",
                zh="申请人情况"),
         DERIVED,
+        CONFIDENCE,
         *SOURCE,
         YEAR,
     ),
@@ -181,6 +189,7 @@ _table(TableSpec(
         Column("proceeding_label_zh", "string", "The proceeding's label."),
         Column("outcome_label_zh", "string", "The outcome's label."),
         DERIVED,
+        CONFIDENCE,
         *SOURCE,
         YEAR,
     ),
