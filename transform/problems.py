@@ -17,6 +17,8 @@ CODES: dict[str, tuple[str, str]] = {
     "zip_bomb": ("read", "A compressed package that would expand beyond safe limits."),
     "undecodable_text": ("read", "No text encoding decodes the file."),
     "read_error": ("read", "The reader failed on this file; the message says how."),
+    "read_warning": ("read", "The reader noticed something it could not represent; the "
+                     "message starts with the reader's own code."),
     "converter_missing": ("read", "LibreOffice is needed for this format and is not "
                           "installed (scripts/setup installs it)."),
     "conversion_failed": ("read", "LibreOffice could not open or convert the document."),

@@ -25,7 +25,7 @@ from transform.checks import evaluate_checks
 from transform.locate import locate_tables, primary
 from transform.metadata import read_metadata
 from transform.places import resolve_place
-from transform.problems import Problem
+from transform.problems import CODES, Problem
 from transform.reviews_litigation import interpret_reviews
 from transform.sections import split_sections
 from transform.template_map import TemplateMap, load_template_map
@@ -105,6 +105,13 @@ def _failed(source: Source, problems: list[Problem]) -> ReportRows:
     return rows
 
 
+def _reader_warning(code: str, message: str) -> Problem:
+    """A reader's warning as a problem; a code the registry lacks is kept, not lost."""
+    if code in CODES:
+        return Problem(code, message)
+    return Problem("read_warning", f"{code}: {message}")
+
+
 def _problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
     return [{"stage": p.stage, "code": p.code, "message": p.message, "location": p.location}
             for p in problems]
@@ -113,7 +120,7 @@ def _problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
 def interpret_document(source: Source, doc: Document, tmap: TemplateMap,
                        with_terms: bool = True) -> ReportRows:
     """The template interpreter and everything after it, for a document already read."""
-    problems: list[Problem] = [Problem(code, msg) for code, msg in doc.warnings]
+    problems = [_reader_warning(code, msg) for code, msg in doc.warnings]
     report = _base_report(source, doc.source_format)
     meta, title_paragraphs = read_metadata(doc)
     located = locate_tables(doc, tmap)
