@@ -31,6 +31,10 @@ CODES: dict[str, tuple[str, str]] = {
     "docx_styles_unreadable": ("read", "The Word styles part is broken; headings were "
                                "recognised without it."),
     "unreadable_pdf": ("read", "The PDF is damaged or truncated and cannot be read."),
+    "pdf_truncated": ("read", "The PDF has no end-of-file marker (cut short); what could be "
+                      "read was read."),
+    "pdf_unruled_table": ("read", "A table without ruling lines was rebuilt from text "
+                          "alignment; its cells are less certain."),
     "too_many_pages": ("read", "The PDF has more pages than a report can have; refused."),
     "no_text_layer": ("read", "The PDF has no usable text layer and OCR is not available."),
     "unreadable_image": ("read", "The image file cannot be decoded."),
