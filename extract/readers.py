@@ -43,6 +43,39 @@ def _image(data: bytes) -> Document:
     return read_image(data)
 
 
+def _refuse_before_converting(source_ext: str, data: bytes) -> None:
+    """Refuse what LibreOffice would misread: headless, it cannot ask for a password, so
+    a protected file fails like a damaged one; and an OLE file it recognises nothing in
+    is imported as plain text, a "document" of mojibake."""
+    if source_ext == "doc":
+        from extract import ole
+
+        if "EncryptedPackage".encode("utf-16-le") in data or ole.word_encrypted(data):
+            raise UnreadableDocument("encrypted", "the Word file is password-protected")
+        if not ole.has_word_stream(data):
+            raise UnreadableDocument(
+                "conversion_failed", "an OLE file with no WordDocument stream (truncated, "
+                "damaged, or not a Word/WPS file); not converted")
+    elif source_ext == "odt" and _odf_encrypted(data):
+        raise UnreadableDocument("encrypted", "the OpenDocument file is password-protected")
+
+
+def _odf_encrypted(data: bytes) -> bool:
+    """Whether the manifest lists encrypted parts (it is never compressed past a few KB,
+    and a damaged package is left for LibreOffice to refuse)."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo("META-INF/manifest.xml")
+            if info.file_size > 1024 * 1024:
+                return False
+            return b"encryption-data" in zf.read(info)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return False
+
+
 def _via_libreoffice(source_ext: str) -> Reader:
     """Formats LibreOffice turns into .docx for the Word reader (.doc, .wps, .rtf, .odt)."""
 
@@ -50,8 +83,7 @@ def _via_libreoffice(source_ext: str) -> Reader:
         from extract.convert import ConversionError, convert
         from extract.docx_reader import read_docx
 
-        if source_ext == "doc" and "EncryptedPackage".encode("utf-16-le") in data:
-            raise UnreadableDocument("encrypted", "the Word file is password-protected")
+        _refuse_before_converting(source_ext, data)
         try:
             docx = convert(data, source_ext, "docx")
         except ConversionError as exc:

@@ -17,6 +17,16 @@ or ``w:vMerge``:
   downwards, however many rows the run lasts. Values are never merged, and neither is a
   cell holding whitespace: merging would drop that whitespace.
 
+The header rows of tables 三 and 四 do not follow that rule in the official template (the
+勾稽关系 note covers three rows and the three label columns; 自然人 and 总计 run down two
+rows beside the five 法人 categories; 行政复议's five outcomes run down beside 行政诉讼's
+two groups), so they are recognised from their texts and laid out as the template has
+them: a reader tested only on the generic shape would never meet the real one.
+
+Columns get widths as in a printed report: a label column twice as wide as a value
+column, so that labels printed to PDF wrap into a few lines instead of one character per
+line (which no real report does, and which would make PDF fixtures unrealistic).
+
 Tables that already carry spans (for instance ones read back from a .docx) are written
 with the spans they have. Every cell's text is kept exactly, one paragraph per line.
 """
@@ -26,10 +36,15 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import zipfile
 from dataclasses import dataclass
 
 import docx
 from docx.document import Document as WordDocument
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from docx.oxml.table import CT_Tbl
+from docx.shared import Emu, Pt
 from docx.table import _Cell
 
 from extract.document import Document, Paragraph, Table
@@ -39,6 +54,15 @@ SIGNS = "+-−－＋"
 SECTION_HEADING = re.compile(r"^[一二三四五六]、")
 #: "2.其他法律行政法规禁止公开": starts with a digit but is a numbered row label.
 NUMBERED_LABEL = re.compile(r"^\d+[.．、]\D")
+#: How many value columns' width one label column gets.
+LABEL_WEIGHT = 2
+EMU_PER_TWIP = 635
+#: Tables print in 小五 with narrow cell margins, as reports do: at Word's 11 pt and
+#: 0.08 inch margins a fifteen-column table 四 fits one character per line.
+TABLE_FONT = Pt(9)
+CELL_MARGINS = (
+    f'<w:tblCellMar {nsdecls("w")}><w:left w:w="43" w:type="dxa"/>'
+    '<w:right w:w="43" w:type="dxa"/></w:tblCellMar>')
 
 
 @dataclass(slots=True)
@@ -52,6 +76,65 @@ class _Placed:
     rowspan: int = 1
     is_label: bool = True
     continues: _Placed | None = None  # the cell above this one merges into, if any
+
+
+@dataclass(frozen=True, slots=True)
+class _HeaderCell:
+    """One cell of an official header: the text it holds (whitespace aside) and where."""
+
+    pattern: re.Pattern[str]
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _TemplateHeader:
+    """The header rows of one standard table as the national Word template merges them."""
+
+    width: int
+    cells: tuple[_HeaderCell, ...]
+
+    @property
+    def n_rows(self) -> int:
+        return max(cell.row + cell.rowspan for cell in self.cells)
+
+    def source_row(self, r: int) -> list[_HeaderCell | None]:
+        """What a text export of the template shows in row ``r``: the cells starting
+        there, and an empty cell (``None``) for each cell merged down from above."""
+        present = [cell for cell in self.cells if cell.row <= r < cell.row + cell.rowspan]
+        present.sort(key=lambda cell: cell.col)
+        return [cell if cell.row == r else None for cell in present]
+
+
+def _literal(text: str) -> re.Pattern[str]:
+    return re.compile(re.escape(text))
+
+
+_APPLICANTS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+_OUTCOMES = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+
+TABLE_3_HEADER = _TemplateHeader(width=10, cells=(
+    _HeaderCell(re.compile(r".*勾稽关系.*"), 0, 0, rowspan=3, colspan=3),
+    _HeaderCell(_literal("申请人情况"), 0, 3, colspan=7),
+    _HeaderCell(_literal("自然人"), 1, 3, rowspan=2),
+    _HeaderCell(_literal("法人或其他组织"), 1, 4, colspan=5),
+    _HeaderCell(_literal("总计"), 1, 9, rowspan=2),
+    *(_HeaderCell(_literal(name), 2, 4 + i) for i, name in enumerate(_APPLICANTS)),
+))
+
+TABLE_4_HEADER = _TemplateHeader(width=15, cells=(
+    _HeaderCell(_literal("行政复议"), 0, 0, colspan=5),
+    _HeaderCell(_literal("行政诉讼"), 0, 5, colspan=10),
+    *(_HeaderCell(_literal(name), 1, i, rowspan=2) for i, name in enumerate(_OUTCOMES)),
+    _HeaderCell(_literal("未经复议直接起诉"), 1, 5, colspan=5),
+    _HeaderCell(_literal("复议后起诉"), 1, 10, colspan=5),
+    *(_HeaderCell(_literal(name), 2, 5 + 5 * group + i)
+      for group in range(2) for i, name in enumerate(_OUTCOMES)),
+))
+
+TEMPLATE_HEADERS = (TABLE_3_HEADER, TABLE_4_HEADER)
 
 
 def _is_value(text: str) -> bool:
@@ -114,12 +197,49 @@ def _merge_down(rows: list[list[_Placed]]) -> None:
                 cell.continues = origin
 
 
+def _matches_header(header: _TemplateHeader, rows: list[list[str]], width: int) -> bool:
+    """Whether the first rows are this template header, cell for cell.
+
+    A cell merged down from above must be empty in the export: text there would be lost
+    by the merge, so such a table keeps the generic layout."""
+    if width != header.width or len(rows) <= header.n_rows:
+        return False
+    for r in range(header.n_rows):
+        expected = header.source_row(r)
+        if len(rows[r]) != len(expected):
+            return False
+        for text, cell in zip(rows[r], expected, strict=True):
+            if cell is None:
+                if text != "":
+                    return False
+            elif not cell.pattern.fullmatch(re.sub(r"\s", "", text)):
+                return False
+    return True
+
+
+def _template_header(rows: list[list[str]], width: int) -> list[_Placed]:
+    """The official header cells if the table starts with one, else nothing."""
+    for header in TEMPLATE_HEADERS:
+        if _matches_header(header, rows, width):
+            texts = {(cell.row, cell.col): text
+                     for r in range(header.n_rows)
+                     for text, cell in zip(rows[r], header.source_row(r), strict=True)
+                     if cell is not None}
+            return [_Placed(texts[cell.row, cell.col], cell.row, cell.col,
+                            colspan=cell.colspan, rowspan=cell.rowspan)
+                    for cell in header.cells]
+    return []
+
+
 def _layout_from_sequence(table: Table) -> tuple[list[_Placed], int, int]:
     width = max(len(row) for row in table.rows)
-    rows = [_place_row([c.text for c in row], r, width) for r, row in enumerate(table.rows)]
+    texts = [[c.text for c in row] for row in table.rows]
+    header = _template_header(texts, width)
+    first_body = max((cell.row + cell.rowspan for cell in header), default=0)
+    rows = [_place_row(row, r, width) for r, row in enumerate(texts) if r >= first_body]
     _merge_down(rows)
-    cells = [cell for row in rows for cell in row if cell.continues is None]
-    return cells, len(rows), width
+    cells = header + [cell for row in rows for cell in row if cell.continues is None]
+    return cells, len(texts), width
 
 
 def _layout_from_spans(table: Table) -> tuple[list[_Placed], int, int]:
@@ -128,14 +248,59 @@ def _layout_from_spans(table: Table) -> tuple[list[_Placed], int, int]:
     return cells, table.n_rows, table.n_cols
 
 
+def _label_columns(cells: list[_Placed]) -> int:
+    """How many columns on the left hold labels: where the values start in the rows
+    that have both a label and values (the leftmost such start, so a label widened over
+    value columns in one odd row does not widen them all)."""
+    starts: list[int] = []
+    for _, group in itertools.groupby(sorted(cells, key=lambda c: (c.row, c.col)),
+                                      key=lambda c: c.row):
+        row = list(group)
+        n_values = 0
+        while n_values < len(row) and _is_value(row[len(row) - 1 - n_values].text):
+            n_values += 1
+        labels = row[:len(row) - n_values]
+        if n_values and any(cell.text.strip() for cell in labels):
+            starts.append(row[len(row) - n_values].col)
+    return min(starts, default=0)
+
+
+def _column_widths(total: int, width: int, label_cols: int) -> list[int]:
+    """Widths in EMU: label columns ``LABEL_WEIGHT`` times as wide as value columns.
+
+    Every width is a whole number of twips, the unit Word stores: rounded separately, a
+    merged cell and the columns it covers would end a twip apart, and a .doc saved by
+    LibreOffice then grows a sliver of a column at every such edge."""
+    weights = [LABEL_WEIGHT if col < label_cols else 1 for col in range(width)]
+    unit = total // EMU_PER_TWIP // sum(weights) * EMU_PER_TWIP
+    return [unit * weight for weight in weights]
+
+
+def _set_widths(tbl: CT_Tbl, widths: list[int]) -> None:
+    """Fixed widths on the grid and on every cell (Word reads the cells' widths,
+    LibreOffice the grid's), a merged cell as wide as the columns it covers."""
+    for grid_col, w in zip(tbl.tblGrid.gridCol_lst, widths, strict=True):
+        grid_col.w = Emu(w)
+    for tr in tbl.tr_lst:
+        offset = 0  # counted here: ``tc.grid_offset`` walks the row again for every cell
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            tc.width = Emu(sum(widths[offset:offset + span]))
+            offset += span
+
+
 def _write_cell_text(cell: _Cell, text: str) -> None:
     """One paragraph per line, so line breaks inside a cell are real paragraphs."""
     lines = text.split("\n")
-    first = cell.paragraphs[0]
-    if lines[0]:
-        first.add_run(lines[0])
-    for line in lines[1:]:
-        cell.add_paragraph(line)
+    paragraphs = [cell.paragraphs[0]] + [cell.add_paragraph() for _ in lines[1:]]
+    for paragraph, line in zip(paragraphs, lines, strict=True):
+        if line:
+            paragraph.add_run(line).font.size = TABLE_FONT
+
+
+def _text_width(word: WordDocument) -> int:
+    section = word.sections[-1]
+    return section.page_width - section.left_margin - section.right_margin
 
 
 def _add_table(word: WordDocument, table: Table) -> None:
@@ -145,6 +310,8 @@ def _add_table(word: WordDocument, table: Table) -> None:
     cells, n_rows, width = layout(table)
     grid = word.add_table(rows=n_rows, cols=width)
     grid.style = "Table Grid"
+    grid.autofit = False
+    grid._tbl.tblPr.insert_element_before(parse_xml(CELL_MARGINS), "w:tblLook")
     rows = grid._tbl.tr_lst
     for placed in cells:
         # The XML-level lookups: ``Table.cell`` rebuilds the whole grid on every call,
@@ -155,6 +322,7 @@ def _add_table(word: WordDocument, table: Table) -> None:
                 placed.col + placed.colspan - 1)
             tc = tc.merge(corner)
         _write_cell_text(_Cell(tc, grid), placed.text)
+    _set_widths(grid._tbl, _column_widths(_text_width(word), width, _label_columns(cells)))
 
 
 def _add_paragraph(word: WordDocument, paragraph: Paragraph) -> None:
@@ -175,8 +343,25 @@ def render_docx(doc: Document) -> bytes:
             _add_paragraph(word, block)
         else:
             _add_table(word, block)
+    if doc.blocks and isinstance(doc.blocks[-1], Table):
+        # Word always ends the body with a paragraph; LibreOffice turns a table that
+        # ends a .doc into plain text. Readers drop empty paragraphs.
+        word.add_paragraph()
     out = io.BytesIO()
     word.save(out)
+    return without_timestamps(out.getvalue())
+
+
+def without_timestamps(package: bytes) -> bytes:
+    """The package with every member dated 1980-01-01, so one document always renders
+    to the same bytes: the LibreOffice fixtures are cached by the hash of the .docx."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            member = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, source.read(item.filename))
     return out.getvalue()
 
 

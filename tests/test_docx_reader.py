@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -410,9 +411,10 @@ def test_renderer_rebuilds_template_spans_from_a_span_less_table():
     table = read_docx(data).tables[0]
 
     layout = _layout(table)
-    assert layout[0] == [(TABLE_3_SHAPE[0][0], 0, 3, 1), ("申请人情况", 1, 1, 9)]
-    assert layout[1] == [("自然人", 1, 2, 1), ("法人或其他组织", 2, 1, 1), ("总计", 3, 1, 7)]
-    assert layout[2][-2:] == [("其他", 6, 1, 3), ("", 9, 1, 1)]
+    # the header rows merge as the official template has them
+    assert layout[0] == [(TABLE_3_SHAPE[0][0], 0, 3, 3), ("申请人情况", 3, 1, 7)]
+    assert layout[1] == [("自然人", 3, 2, 1), ("法人或其他组织", 4, 1, 5), ("总计", 9, 2, 1)]
+    assert [c[:2] for c in layout[2]] == [(t, 4 + i) for i, t in enumerate(TABLE_3_SHAPE[2][2:7])]
     assert layout[3][0] == ("一、本年新收政府信息公开申请数量", 0, 1, 3)
     assert layout[4][:2] == [("三、本年度办理结果", 0, 4, 1), ("（一）予以公开", 1, 1, 2)]
     assert layout[5][:2] == [("（三）不予公开", 1, 2, 1), ("1.属于国家秘密", 2, 1, 1)]
@@ -421,7 +423,27 @@ def test_renderer_rebuilds_template_spans_from_a_span_less_table():
     assert layout[8][0] == ("四、结转下年度继续办理", 0, 1, 3)
     assert all(c.col + c.colspan <= 10 for c in table.cells())
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
-    assert '<w:vMerge w:val="restart"/>' in xml and '<w:gridSpan w:val="9"/>' in xml
+    assert '<w:vMerge w:val="restart"/>' in xml and '<w:gridSpan w:val="7"/>' in xml
+
+
+def test_renderer_lays_out_the_table_four_header_as_the_template():
+    table = read_docx(render_docx(Document(blocks=[HAND_MADE.tables[2]]))).tables[0]
+
+    layout = _layout(table)
+    assert layout[0] == [("行政复议", 0, 1, 5), ("行政诉讼", 5, 1, 10)]
+    assert [c[1:] for c in layout[1][:5]] == [(col, 2, 1) for col in range(5)]
+    assert layout[1][5:] == [("未经复议直接起诉", 5, 1, 5), ("复议后起诉", 10, 1, 5)]
+    assert [c[1:] for c in layout[2]] == [(col, 1, 1) for col in range(5, 15)]
+
+
+def test_renderer_makes_label_columns_twice_as_wide_as_value_columns():
+    data = render_docx(Document(blocks=[_seq_table(TABLE_3_SHAPE)]))
+
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    widths = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)"/>', xml)]
+    assert len(widths) == 10
+    assert widths[:3] == [2 * widths[3]] * 3 and set(widths[3:]) == {widths[3]}
+    assert 0.44 < sum(widths[:3]) / sum(widths) < 0.47
 
 
 def test_renderer_does_not_merge_values_or_whitespace_cells():
