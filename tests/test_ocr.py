@@ -314,6 +314,17 @@ def test_a_multi_page_tiff_gives_every_page(small_table_png):
     assert [p.text for p in doc.paragraphs if p.page == 2] == ["Annex"]
 
 
+def test_a_low_resolution_image_is_scaled_up_and_read(small_table_png):
+    """A 100 dpi picture that says it is 72 dpi (as phones write): the resolution is
+    told from the text size, the picture scaled up, and the numbers still read."""
+    page = Image.open(io.BytesIO(small_table_png)).convert("L")
+    small = page.resize((page.width // 2, page.height // 2), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, format="JPEG", quality=90, dpi=(72, 72))
+    table = _only_table(read_image(out.getvalue()))
+    assert [row[1:] for row in _values(table)[1:]] == [["1268", "-35"], ["907", ""]]
+
+
 def test_page_numbers_in_the_margin_are_dropped():
     blocks = ocr_page(_text_page("Annual report 2020", footer="- 3 -"), 3, 72 / DPI)
     texts = [b.text for b in blocks if isinstance(b, Paragraph)]
