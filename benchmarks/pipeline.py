@@ -60,7 +60,7 @@ def main() -> None:
         full_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         for data in docs:
-            process_source(Source(f"x.{kind}", data, datetime.now(UTC)), tmap, with_terms=False)
+            process_source(Source(f"x.{kind}", data, datetime.now(UTC)), tmap, terms="none")
         bare_s = time.perf_counter() - t0
         n = len(docs)
         print(f"{kind:6} {n:5d} {n / read_s:12.1f} {n / full_s:18.1f} {n / bare_s:14.1f}")

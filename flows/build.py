@@ -24,8 +24,8 @@ BATCH_SIZE = 50
 
 
 @task(name="process-documents", cache_policy=NO_CACHE, retries=0)
-def process_batch(paths: list[Path], with_terms: bool = True) -> list[ReportRows]:
-    return process_paths(paths, with_terms)
+def process_batch(paths: list[Path], terms: str = "cut") -> list[ReportRows]:
+    return process_paths(paths, terms)
 
 
 @task(name="publish-dataset", cache_policy=NO_CACHE)
@@ -35,11 +35,11 @@ def publish_task(results: list[ReportRows], paths: list[Path], out: Path) -> Bui
 
 @flow(name="gongkai-build", log_prints=True, validate_parameters=False)
 def build_flow(inputs: list[str], out: str, batch_size: int = BATCH_SIZE,
-               with_terms: bool = True) -> BuildSummary:
+               terms: str = "cut") -> BuildSummary:
     """Read every report under ``inputs`` and publish the dataset at ``out``."""
     paths = discover_inputs(inputs)
     batches = [paths[i:i + batch_size] for i in range(0, len(paths), batch_size)]
     results: list[ReportRows] = []
     for batch in batches:
-        results.extend(process_batch(batch, with_terms))
+        results.extend(process_batch(batch, terms))
     return publish_task(results, paths, Path(out))

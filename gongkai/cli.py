@@ -35,7 +35,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     inputs = [str(p) for p in (args.inputs or [DEFAULT_INPUT])]
     try:
-        summary = build_flow(inputs=inputs, out=str(args.out), with_terms=not args.no_terms)
+        terms = "none" if args.no_terms else "pos" if args.pos else "cut"
+        summary = build_flow(inputs=inputs, out=str(args.out), terms=terms)
     except FileNotFoundError as exc:
         print(f"gongkai build: {exc}", file=sys.stderr)
         return 2
@@ -56,6 +57,16 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lexicon(args: argparse.Namespace) -> int:
+    from transform.lexicon import USERDICT_PATH, build_lexicon, render_userdict, write_userdict
+
+    if args.write:
+        print(f"wrote {write_userdict()} words to {USERDICT_PATH}")
+    else:
+        print(render_userdict(build_lexicon()), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="gongkai", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -65,11 +76,18 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=DEFAULT_OUT,
                        help=f"dataset folder; default {DEFAULT_OUT}")
     build.add_argument("--no-terms", action="store_true", help="skip jieba segmentation")
+    build.add_argument("--pos", action="store_true",
+                       help="tag terms with their part of speech (about 5x slower)")
     build.add_argument("--verbose", action="store_true", help="show Prefect's logs")
     build.set_defaults(func=cmd_build)
     describe = sub.add_parser("describe", help="print the data dictionary")
     describe.add_argument("table", nargs="?", help="one table (default: all)")
     describe.set_defaults(func=cmd_describe)
+    lexicon = sub.add_parser("lexicon", help="print the jieba user dictionary generated from "
+                             "the template map and the gazetteer")
+    lexicon.add_argument("--write", action="store_true",
+                         help="regenerate transform/userdict.txt instead of printing")
+    lexicon.set_defaults(func=cmd_lexicon)
     return ap
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gongkai import __version__
+from transform.corpus import corpus_tables
 from transform.report import ReportRows, Source, ingestion_time, process_source
 from transform.schema import TABLE_ORDER
 from transform.template_map import load_template_map
@@ -57,14 +58,15 @@ def load_source(path: Path) -> Source:
                   ingested_at=ingestion_time(path.stat().st_mtime))
 
 
-def process_paths(paths: list[Path], with_terms: bool = True) -> list[ReportRows]:
+def process_paths(paths: list[Path], terms: str = "cut") -> list[ReportRows]:
     """Process a batch of documents in this process (the unit of work of a flow task)."""
     tmap = load_template_map()
-    return [process_source(load_source(p), tmap, with_terms) for p in paths]
+    return [process_source(load_source(p), tmap, terms) for p in paths]
 
 
 def assemble(results: Iterable[ReportRows]) -> dict[str, list[dict[str, Any]]]:
-    """All documents' rows, one list per table, deduplicated by content and sorted.
+    """All documents' rows, one list per table, deduplicated by content and sorted, and
+    the tables about the whole corpus (keywords, term_idf, text_reuse).
 
     Two files with identical bytes are one report (report_id is their sha256): the first
     path in sort order is kept and the others are listed in its problems.
@@ -88,7 +90,9 @@ def assemble(results: Iterable[ReportRows]) -> dict[str, list[dict[str, Any]]]:
         for name, table_rows in rows.tables.items():
             for row in table_rows:
                 tables[name].append({"report_id": rid, **row, "report_year": year})
-    return {name: sort_rows(rows) for name, rows in tables.items()}
+    tables = {name: sort_rows(rows) for name, rows in tables.items()}
+    tables.update(corpus_tables(tables))
+    return tables
 
 
 def manifest(tables: dict[str, list[dict[str, Any]]], inputs: list[Path]) -> dict[str, Any]:
@@ -148,7 +152,7 @@ def publish_dataset(tables: dict[str, list[dict[str, Any]]], inputs: list[Path],
                         row_counts={name: len(rows) for name, rows in tables.items()})
 
 
-def build_dataset(inputs: Iterable[str | Path], out: Path, with_terms: bool = True) -> BuildSummary:
+def build_dataset(inputs: Iterable[str | Path], out: Path, terms: str = "cut") -> BuildSummary:
     """The whole build without Prefect (same functions the flow runs)."""
     paths = discover_inputs(inputs)
-    return publish_dataset(assemble(process_paths(paths, with_terms)), paths, out)
+    return publish_dataset(assemble(process_paths(paths, terms)), paths, out)

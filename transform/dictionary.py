@@ -68,6 +68,9 @@ def _codes(name: str, tmap: TemplateMap) -> list[str]:
     if name == "sections":
         known = {n for n, _ in SECTION_PATTERNS} | {"preamble"}
         return [f"`{k}`: {v}" for k, v in SECTION_NAMES.items() if k in known]
+    if name == "narrative_facts":
+        return [f"`{f['code']}` ({f['label_zh']}): {' '.join(f['description'].split())}"
+                for f in tmap.narrative["facts"]]
     if name == "checks":
         return [f"`{c.name}`: {c.description}" for c in tmap.checks]
     if name == "problems":
@@ -77,7 +80,9 @@ def _codes(name: str, tmap: TemplateMap) -> list[str]:
 
 def render_table(spec: TableSpec, tmap: TemplateMap) -> str:
     lines = [f"## `{spec.name}`", "", spec.description, "",
-             f"Key: {', '.join(f'`{k}`' for k in spec.key)}. Partitioned by `report_year`.", "",
+             f"Key: {', '.join(f'`{k}`' for k in spec.key)}. "
+             + ("Partitioned by `report_year`." if spec.partitioned else "One file, no "
+                "partitions (it describes the whole dataset)."), "",
              "| column | type | null | meaning |", "|---|---|---|---|"]
     coded: list[tuple[str, str]] = []
     for col in spec.columns:

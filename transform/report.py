@@ -24,6 +24,7 @@ from transform.applications import derive_rows, interpret_applications
 from transform.checks import evaluate_checks
 from transform.locate import locate_tables, primary
 from transform.metadata import read_metadata
+from transform.narrative_facts import extract_facts
 from transform.places import resolve_place
 from transform.problems import CODES, Problem
 from transform.reviews_litigation import interpret_reviews
@@ -62,7 +63,7 @@ def ingestion_time(mtime: float) -> datetime:
 
 
 def process_source(source: Source, tmap: TemplateMap | None = None,
-                   with_terms: bool = True) -> ReportRows:
+                   terms: str = "cut") -> ReportRows:
     """Everything gongkai publishes about one document."""
     tmap = tmap or load_template_map()
     try:
@@ -72,7 +73,7 @@ def process_source(source: Source, tmap: TemplateMap | None = None,
     except Exception as exc:
         return _failed(source, [Problem("read_error", _describe(exc))])
     try:
-        return interpret_document(source, doc, tmap, with_terms)
+        return interpret_document(source, doc, tmap, terms)
     except Exception as exc:
         rows = _failed(source, [Problem("internal_error", _describe(exc))])
         rows.report["source_format"] = doc.source_format
@@ -118,8 +119,11 @@ def _problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
 
 
 def interpret_document(source: Source, doc: Document, tmap: TemplateMap,
-                       with_terms: bool = True) -> ReportRows:
-    """The template interpreter and everything after it, for a document already read."""
+                       terms: str = "cut") -> ReportRows:
+    """The template interpreter and everything after it, for a document already read.
+
+    ``terms`` is ``cut`` (jieba terms), ``pos`` (terms with parts of speech) or ``none``.
+    """
     problems = [_reader_warning(code, msg) for code, msg in doc.warnings]
     report = _base_report(source, doc.source_format)
     meta, title_paragraphs = read_metadata(doc)
@@ -186,7 +190,8 @@ def interpret_document(source: Source, doc: Document, tmap: TemplateMap,
         "applications": application_facts,
         "reviews_litigation": reviews.facts,
         "sections": sections,
-        "terms": section_terms(sections) if with_terms else [],
+        "terms": section_terms(sections, pos=terms == "pos") if terms != "none" else [],
+        "narrative_facts": extract_facts(sections),
         "checks": checks,
         "problems": _problem_rows(problems),
     })

@@ -46,6 +46,8 @@ class TableSpec:
     description: str
     key: tuple[str, ...]
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    # Tables about the whole corpus (term_idf) have no year and are one file.
+    partitioned: bool = True
 
     def arrow_schema(self) -> pa.Schema:
         return pa.schema(
@@ -216,16 +218,113 @@ _table(TableSpec(
 _table(TableSpec(
     "terms",
     "jieba segmentation of each section: terms and how often they occur.",
-    key=("report_id", "section", "term"),
+    key=("report_id", "section", "term", "pos"),
     columns=(
         REPORT_ID,
         Column("section", "string", "Section the term occurs in.", codes="sections",
                nullable=False),
-        Column("term", "string", "The term (punctuation, stop words, single characters and "
-               "numbers removed; laws in 《》 kept whole).",
+        Column("term", "string", "The term, full-width forms folded. Laws cited in 《》 are "
+               "one term (brackets kept); the template map's anchor terms (政府信息公开, "
+               "依申请公开, 三安全一稳定 …) are never split, so their counts are exact; "
+               "punctuation, stop words, single characters and numbers are not terms.",
                nullable=False),
         Column("count", "int32", "Occurrences in the section.", nullable=False),
-        Column("pos", "string", "Part of speech (jieba tag) when segmentation ran with POS."),
+        Column("pos", "string", "jieba part-of-speech tag, when the build ran with --pos "
+               "(then a term tagged two ways has two rows); null otherwise."),
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "keywords",
+    "The most distinctive terms of each section: TF-IDF with the IDF of this dataset.",
+    key=("report_id", "section", "rank"),
+    columns=(
+        REPORT_ID,
+        Column("section", "string", "Section.", codes="sections", nullable=False),
+        Column("rank", "int32", "1 for the highest TF-IDF; ties broken by the term, so the "
+               "order is stable.", nullable=False),
+        Column("term", "string", "The term (as in terms).", nullable=False),
+        Column("count", "int32", "Occurrences in the section.", nullable=False),
+        Column("tf", "float64", "count / all term occurrences of the section.", nullable=False),
+        Column("idf", "float64", "The term's IDF over the whole dataset (see term_idf).",
+               nullable=False),
+        Column("tfidf", "float64", "tf × idf, rounded to 6 decimals.", nullable=False),
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "term_idf",
+    "Inverse document frequency of every term over the reports of this dataset (a "
+    "document is a report's whole narrative): idf = ln((1 + N) / (1 + n_reports)) + 1.",
+    key=("term",),
+    partitioned=False,
+    columns=(
+        Column("term", "string", "The term.", nullable=False),
+        Column("n_reports", "int32", "Reports whose narrative contains the term.",
+               nullable=False),
+        Column("corpus_reports", "int32", "N: reports with any term in this dataset.",
+               nullable=False),
+        Column("total_count", "int64", "Occurrences in the whole dataset.", nullable=False),
+        Column("idf", "float64", "ln((1 + N) / (1 + n_reports)) + 1, rounded to 6 decimals.",
+               nullable=False),
+    ),
+))
+
+_table(TableSpec(
+    "text_reuse",
+    "Pairs of reports whose section is near-identical (copied text): MinHash/LSH over "
+    "5-character shingles, verified on the exact shingle sets. The template's own "
+    "sentences are removed first, and a pair must also be alike on its own words, "
+    "without the stock phrases found in 5% or more of the reports.",
+    key=("report_id", "other_report_id", "section"),
+    columns=(
+        Column("report_id", "string", "One report of the pair (the smaller report_id).",
+               nullable=False),
+        Column("other_report_id", "string", "The other report of the pair.", nullable=False),
+        Column("section", "string", "The section compared (only like with like).",
+               codes="sections", nullable=False),
+        Column("similarity", "float64", "Jaccard similarity of the two sections' 5-character "
+               "shingle sets (0-1, rounded to 4 decimals); published from 0.6.",
+               nullable=False),
+        Column("own_similarity", "float64", "The same on the sections' own words: "
+               "shingles found in 5% or more of the dataset's sections of this kind (stock "
+               "phrases) removed; published from 0.25.", nullable=False),
+        Column("shared_chars", "int32", "Characters of report_id's section covered by "
+               "shingles the other section also has.", nullable=False),
+        Column("longest_shared_span", "int32", "Longest run of such characters: the "
+               "longest passage the two have in common.", nullable=False),
+        Column("n_chars", "int32", "Characters compared in report_id's section (letters and "
+               "digits, boilerplate removed).", nullable=False),
+        Column("other_n_chars", "int32", "The same for the other report.", nullable=False),
+        Column("same_body", "bool", "Both reports come from the same body (its own earlier "
+               "report, or one report posted twice): same name, or same division code "
+               "for a government.", nullable=False),
+        Column("other_report_year", "int32", "Year of the other report."),
+        YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "narrative_facts",
+    "Facts stated in the prose that the tables lack, each with its sentence.",
+    key=("report_id", "fact", "ordinal"),
+    columns=(
+        REPORT_ID,
+        Column("fact", "string", "What is stated.", codes="narrative_facts", nullable=False),
+        Column("ordinal", "int32", "0-based order of this statement among the report's "
+               "statements of the same fact.", nullable=False),
+        Column("is_primary", "bool", "The statement to use: the first stated total (共, 累计 …) "
+               "or else the first statement.", nullable=False),
+        Column("value", "float64", "The number (items, or money in 万元); null for a phone."),
+        Column("unit", "string", "count, 10k_yuan, or null for text facts.", codes="unit"),
+        Column("text", "string", "What was matched: the phone as 0531-86012345, or the "
+               "words around the number.", nullable=False),
+        Column("approximate", "bool", "The number is qualified (约, 余, 多).", nullable=False),
+        Column("section", "string", "Section of the sentence.", codes="sections",
+               nullable=False),
+        Column("sentence", "string", "The sentence as written.", nullable=False),
         YEAR,
     ),
 ))

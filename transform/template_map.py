@@ -135,6 +135,11 @@ class TemplateMap:
     def evidence(self) -> dict[str, dict[str, list[str]]]:
         return self.raw["template_evidence"]
 
+    @cached_property
+    def narrative(self) -> dict[str, Any]:
+        """Vocabulary, boilerplate sentences and fact patterns of the prose."""
+        return self.raw["narrative"]
+
     def table_info(self, table: str) -> dict[str, Any]:
         return self.raw[table]
 

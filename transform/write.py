@@ -45,6 +45,19 @@ def arrow_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema)
 
 
+def _write_file(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", use_dictionary=True,
+                   write_statistics=True, store_schema=True)
+
+
+def _write_table(name: str, table: pa.Table, directory: Path) -> None:
+    if TABLES[name].partitioned:
+        _write_partitioned(table, directory)
+    else:
+        _write_file(table, directory / "part-0.parquet")
+
+
 def _write_partitioned(table: pa.Table, directory: Path) -> None:
     years = [UNKNOWN_YEAR if y is None else y for y in table.column(PARTITION).to_pylist()]
     data = table.drop_columns([PARTITION])
@@ -54,11 +67,8 @@ def _write_partitioned(table: pa.Table, directory: Path) -> None:
     if not groups:
         groups[UNKNOWN_YEAR] = []
     for year in sorted(groups):
-        part = directory / f"{PARTITION}={year}"
-        part.mkdir(parents=True, exist_ok=True)
         subset = data.take(pa.array(groups[year], type=pa.int64()))
-        pq.write_table(subset, part / "part-0.parquet", compression="zstd",
-                       use_dictionary=True, write_statistics=True, store_schema=True)
+        _write_file(subset, directory / f"{PARTITION}={year}" / "part-0.parquet")
 
 
 def new_release_dir(out: Path) -> Path:
@@ -76,7 +86,7 @@ def write_release(tables: dict[str, list[dict[str, Any]]], out: Path,
     staging.mkdir(parents=True)
     try:
         for name in TABLE_ORDER:
-            _write_partitioned(arrow_table(name, tables.get(name, [])), staging / name)
+            _write_table(name, arrow_table(name, tables.get(name, [])), staging / name)
         (staging / "MANIFEST.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str),
             encoding="utf-8")
@@ -123,4 +133,4 @@ def prune_releases(out: Path, keep: int = KEEP_RELEASES) -> list[Path]:
 
 def sort_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Stable order by report: rows keep the order they were produced in within it."""
-    return sorted(rows, key=lambda r: r["report_id"])
+    return sorted(rows, key=lambda r: r.get("report_id", ""))
