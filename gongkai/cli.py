@@ -15,6 +15,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = PROJECT_ROOT / "data" / "samples"
 DEFAULT_OUT = PROJECT_ROOT / "data" / "dataset"
+DEFAULT_ARCHIVE = PROJECT_ROOT / "data" / "raw"
+DEFAULT_SOURCES = PROJECT_ROOT / "sources.toml"
+DEFAULT_CRON = "0 2 * * *"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -33,16 +37,59 @@ def cmd_build(args: argparse.Namespace) -> int:
     _quiet_prefect(args.verbose)
     from flows.build import build_flow
 
-    inputs = [str(p) for p in (args.inputs or [DEFAULT_INPUT])]
+    default = [] if args.archive else [DEFAULT_INPUT]
+    inputs = [str(p) for p in (args.inputs or default)]
     try:
         terms = "none" if args.no_terms else "pos" if args.pos else "cut"
-        summary = build_flow(inputs=inputs, out=str(args.out), terms=terms)
+        summary = build_flow(inputs=inputs, out=str(args.out), terms=terms,
+                             archive=str(args.archive) if args.archive else None,
+                             incremental=not args.full)
     except FileNotFoundError as exc:
         print(f"gongkai build: {exc}", file=sys.stderr)
         return 2
     statuses = ", ".join(f"{k} {v}" for k, v in summary.status_counts.items())
-    print(f"built {summary.n_documents} documents ({statuses}) → {summary.out}")
+    print(f"built {summary.n_documents} documents ({statuses}; parsed {summary.n_parsed}, "
+          f"from cache {summary.n_cached}) → {summary.out}")
     print("rows: " + ", ".join(f"{k} {v}" for k, v in summary.row_counts.items()))
+    return 0
+
+
+def _sources_or_exit(path: Path) -> Path | None:
+    if not path.is_file():
+        print(f"gongkai: no sources file at {path}; copy sources.example.toml there and "
+              "list the sites to crawl", file=sys.stderr)
+        return None
+    from crawl.sources import SourcesError, load_sources
+
+    try:
+        load_sources(path)
+    except SourcesError as exc:
+        print(f"gongkai: {path}: {exc}", file=sys.stderr)
+        return None
+    return path
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    if _sources_or_exit(args.sources) is None:
+        return 2
+    _quiet_prefect(args.verbose)
+    from flows.crawl import crawl_flow
+
+    summary = crawl_flow(sources=str(args.sources), archive=str(args.archive))
+    print(f"crawled: {summary.n_requests} requests, {summary.n_documents} documents "
+          f"({summary.n_new_bodies} new bodies, {summary.n_not_modified} unchanged), "
+          f"{summary.n_errors} errors → {args.archive}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if _sources_or_exit(args.sources) is None:
+        return 2
+    _quiet_prefect(args.verbose)
+    from flows.serve import serve_nightly
+
+    serve_nightly(sources=str(args.sources), archive=str(args.archive), out=str(args.out),
+                  cron=args.cron, timezone=args.timezone)
     return 0
 
 
@@ -78,8 +125,29 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--no-terms", action="store_true", help="skip jieba segmentation")
     build.add_argument("--pos", action="store_true",
                        help="tag terms with their part of speech (about 5x slower)")
+    build.add_argument("--archive", type=Path,
+                       help="also build every document of this crawl archive (data/raw)")
+    build.add_argument("--full", action="store_true",
+                       help="re-read every document, ignoring results cached by this parser")
     build.add_argument("--verbose", action="store_true", help="show Prefect's logs")
     build.set_defaults(func=cmd_build)
+    crawl = sub.add_parser("crawl", help="crawl the portals of a sources file into the archive")
+    crawl.add_argument("--sources", type=Path, default=DEFAULT_SOURCES,
+                       help=f"sites to crawl (TOML); default {DEFAULT_SOURCES}")
+    crawl.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE,
+                       help=f"raw archive; default {DEFAULT_ARCHIVE}")
+    crawl.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+    crawl.set_defaults(func=cmd_crawl)
+    serve = sub.add_parser("serve", help="run crawl → build nightly (a Prefect deployment)")
+    serve.add_argument("--sources", type=Path, default=DEFAULT_SOURCES)
+    serve.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
+    serve.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    serve.add_argument("--cron", default=DEFAULT_CRON,
+                       help=f"schedule (cron syntax); default {DEFAULT_CRON!r}")
+    serve.add_argument("--timezone", default=DEFAULT_TIMEZONE,
+                       help=f"time zone of the schedule; default {DEFAULT_TIMEZONE}")
+    serve.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+    serve.set_defaults(func=cmd_serve)
     describe = sub.add_parser("describe", help="print the data dictionary")
     describe.add_argument("table", nargs="?", help="one table (default: all)")
     describe.set_defaults(func=cmd_describe)

@@ -20,7 +20,7 @@ def test_gongkai_build_runs_the_flow_quietly_and_scores(tmp_path: Path, shared_t
     result = subprocess.run([str(GONGKAI), "build", str(SAMPLES), "--out", str(out)],
                             capture_output=True, text=True, env=env, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.startswith("built 5 documents (ok 5)")
+    assert result.stdout.startswith("built 5 documents (ok 5; parsed 5, from cache 0)")
     assert "INFO" not in result.stdout + result.stderr  # quiet unless --verbose
     assert (tmp_path / "prefect-home").exists()  # Prefect really ran, in ephemeral mode
     gold, _ = shared_tools

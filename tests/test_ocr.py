@@ -131,7 +131,7 @@ def test_scans_hold_no_text_layer(scans):
 
 def test_scanned_seeds_score_at_least_99_percent(interpreted, tmp_path: Path, shared_tools):
     gold, _ = shared_tools
-    publish_dataset(assemble(interpreted.values()), [], tmp_path / "out")
+    publish_dataset(assemble(interpreted.values()), tmp_path / "out")
     result = run_scorer(tmp_path / "out", gold)
     assert cell_score(result.stdout) >= 0.99, result.stdout
     assert "missing 0" in result.stdout

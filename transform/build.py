@@ -7,7 +7,6 @@ directly.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gongkai import __version__
+from transform.cache import ResultCache
 from transform.corpus import corpus_tables
+from transform.parser_version import parser_version
 from transform.report import ReportRows, Source, ingestion_time, process_source
 from transform.schema import TABLE_ORDER
 from transform.template_map import load_template_map
@@ -32,6 +32,26 @@ class BuildSummary:
     n_documents: int
     status_counts: dict[str, int]
     row_counts: dict[str, int]
+    n_parsed: int = 0
+    n_cached: int = 0
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """A document to build: what to call it, where its bytes are, when it came in."""
+
+    uri: str  # the file's path, or the URL it was crawled from
+    path: str  # a local file, or the archive object holding the crawled body
+    ingested_at: datetime
+
+
+@dataclass
+class Batch:
+    """What processing a batch of documents gave, and how much of it was read afresh."""
+
+    results: list[ReportRows]
+    n_parsed: int = 0
+    n_cached: int = 0
 
 
 def discover_inputs(inputs: Iterable[str | Path]) -> list[Path]:
@@ -53,15 +73,59 @@ def _wanted(path: Path) -> bool:
         part.startswith(".") for part in path.parts[-1:])
 
 
-def load_source(path: Path) -> Source:
-    return Source(uri=str(path), data=path.read_bytes(),
-                  ingested_at=ingestion_time(path.stat().st_mtime))
+def discover_documents(inputs: Iterable[str | Path],
+                       archive: Path | None = None) -> list[DocumentRef]:
+    """Files and folders named, and every document of a crawl archive."""
+    refs = [DocumentRef(uri=str(p), path=str(p), ingested_at=ingestion_time(p.stat().st_mtime))
+            for p in discover_inputs(inputs)]
+    if archive is not None:
+        from crawl.archive import Archive
+
+        store = Archive(archive)
+        refs += [DocumentRef(uri=d.url, path=str(store.path(d.sha256)),
+                             ingested_at=_ingestion_of(d.first_fetched))
+                 for d in store.documents()]
+    return refs
+
+
+def _ingestion_of(fetched: datetime) -> datetime:
+    """A crawled document came in when first fetched (SOURCE_DATE_EPOCH still wins)."""
+    return ingestion_time(fetched.timestamp())
+
+
+def load_source(ref: DocumentRef) -> Source:
+    return Source(uri=ref.uri, data=Path(ref.path).read_bytes(), ingested_at=ref.ingested_at)
+
+
+def process_documents(refs: list[DocumentRef], terms: str = "cut",
+                      cache: Path | None = None) -> Batch:
+    """Process a batch of documents in this process (the unit of work of a flow task).
+
+    With a cache folder, a document read before by this same parser is not read again.
+    """
+    tmap = load_template_map()
+    store = ResultCache(cache) if cache is not None else None
+    batch = Batch(results=[])
+    for ref in refs:
+        source = load_source(ref)
+        rows = store.get(source.report_id, terms) if store else None
+        if rows is None:
+            rows = process_source(source, tmap, terms)
+            batch.n_parsed += 1
+            if store:
+                store.put(source.report_id, terms, rows)
+        else:
+            batch.n_cached += 1
+            rows.report.update(source_uri=source.uri, ingested_at=source.ingested_at)
+        batch.results.append(rows)
+    return batch
 
 
 def process_paths(paths: list[Path], terms: str = "cut") -> list[ReportRows]:
-    """Process a batch of documents in this process (the unit of work of a flow task)."""
-    tmap = load_template_map()
-    return [process_source(load_source(p), tmap, terms) for p in paths]
+    """Process files in this process, without a cache."""
+    refs = [DocumentRef(uri=str(p), path=str(p), ingested_at=ingestion_time(p.stat().st_mtime))
+            for p in paths]
+    return process_documents(refs, terms).results
 
 
 def assemble(results: Iterable[ReportRows]) -> dict[str, list[dict[str, Any]]]:
@@ -95,7 +159,7 @@ def assemble(results: Iterable[ReportRows]) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
-def manifest(tables: dict[str, list[dict[str, Any]]], inputs: list[Path]) -> dict[str, Any]:
+def manifest(tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """What a release holds: versions, inputs, row counts and check failure rates."""
     reports = tables["reports"]
     checks: dict[str, dict[str, int]] = {}
@@ -106,9 +170,10 @@ def manifest(tables: dict[str, list[dict[str, Any]]], inputs: list[Path]) -> dic
         verdict = "failed" if False in values else "passed" if True in values else "unknown"
         checks.setdefault(name, {"passed": 0, "failed": 0, "unknown": 0})[verdict] += 1
     return {
-        "parser_version": __version__,
+        "parser_version": parser_version(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs": [{"path": str(p), "sha256": _sha256(p)} for p in inputs],
+        "inputs": sorted(({"uri": r["source_uri"], "sha256": r["report_id"]} for r in reports),
+                         key=lambda i: (i["uri"], i["sha256"])),
         "row_counts": {name: len(rows) for name, rows in tables.items()},
         "parse_status": status_counts(reports),
         "checks": {name: {**counts, "share_failed": round(
@@ -124,10 +189,6 @@ def status_counts(reports: list[dict[str, Any]]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @contextmanager
 def build_lock(out: Path) -> Iterator[None]:
     """One build at a time per output folder."""
@@ -140,19 +201,33 @@ def build_lock(out: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def publish_dataset(tables: dict[str, list[dict[str, Any]]], inputs: list[Path],
-                    out: Path) -> BuildSummary:
-    """Write a release and switch the published dataset to it."""
+def publish_dataset(tables: dict[str, list[dict[str, Any]]], out: Path,
+                    archive: Path | None = None, n_parsed: int = 0,
+                    n_cached: int = 0) -> BuildSummary:
+    """Write a release (with the crawl log of ``archive``) and switch the dataset to it."""
+    if archive is not None:
+        from crawl.archive import Archive
+
+        tables["fetches"] = Archive(archive).fetch_log()
     with build_lock(out):
-        release = write_release(tables, out, manifest(tables, inputs))
+        release = write_release(tables, out, manifest(tables))
         publish(release, out)
         prune_releases(out)
     return BuildSummary(out=out, release=release, n_documents=len(tables["reports"]),
                         status_counts=status_counts(tables["reports"]),
-                        row_counts={name: len(rows) for name, rows in tables.items()})
+                        row_counts={name: len(rows) for name, rows in tables.items()},
+                        n_parsed=n_parsed, n_cached=n_cached)
 
 
-def build_dataset(inputs: Iterable[str | Path], out: Path, terms: str = "cut") -> BuildSummary:
+def cache_dir(out: Path) -> Path:
+    """Where per-document results are kept between builds of ``out``."""
+    return Path(out) / ".cache"
+
+
+def build_dataset(inputs: Iterable[str | Path], out: Path, terms: str = "cut",
+                  archive: Path | None = None, incremental: bool = True) -> BuildSummary:
     """The whole build without Prefect (same functions the flow runs)."""
-    paths = discover_inputs(inputs)
-    return publish_dataset(assemble(process_paths(paths, terms)), paths, out)
+    refs = discover_documents(inputs, archive)
+    batch = process_documents(refs, terms, cache_dir(out) if incremental else None)
+    return publish_dataset(assemble(batch.results), out, archive, batch.n_parsed,
+                           batch.n_cached)

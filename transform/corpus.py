@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from transform.duplicates import mark_duplicates
 from transform.keywords import keywords, term_idf
 from transform.reuse import find_reuse
 
 
 def corpus_tables(tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """``term_idf``, ``keywords`` and ``text_reuse`` from the per-document tables."""
+    """``term_idf``, ``keywords`` and ``text_reuse`` from the per-document tables, and
+    ``reports.duplicate_of`` set in place."""
+    mark_duplicates(tables)
     idf = term_idf(tables["terms"])
     reuse = find_reuse(tables["sections"], tables["reports"])
     return {

@@ -18,13 +18,13 @@ from typing import Any
 from extract.document import Document, UnreadableDocument
 from extract.readers import read_document
 from extract.sniff import sniff_format
-from gongkai import __version__
 from transform.active_disclosure import interpret_active_disclosure
 from transform.applications import derive_rows, interpret_applications
 from transform.checks import evaluate_checks
 from transform.locate import locate_tables, primary
 from transform.metadata import read_metadata
 from transform.narrative_facts import extract_facts
+from transform.parser_version import parser_version
 from transform.places import resolve_place
 from transform.problems import CODES, Problem
 from transform.reviews_litigation import interpret_reviews
@@ -94,8 +94,9 @@ def _base_report(source: Source, fmt: str) -> dict[str, Any]:
         "title": None, "org_name": None, "township": None, "county": None, "city": None,
         "province": None, "admin_code": None, "body_level": None, "report_year": None,
         "template": "unknown", "published_date": None, "parse_status": "failed",
-        "n_warnings": 0, "parser_version": __version__, "ingested_at": source.ingested_at,
+        "n_warnings": 0, "parser_version": parser_version(), "ingested_at": source.ingested_at,
         "text_source": "native", "n_pages": None, "n_tables": 0, "text_chars": 0,
+        "duplicate_of": None,
     }
 
 

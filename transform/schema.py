@@ -119,7 +119,9 @@ _table(TableSpec(
                "failed (not readable: see problems).", codes="parse_status", nullable=False),
         Column("n_warnings", "int32", "Number of problems rows for this document.",
                nullable=False),
-        Column("parser_version", "string", "gongkai version that read the document.",
+        Column("parser_version", "string", "gongkai release and parser fingerprint that "
+               "read the document (0.1.0+3f2a9c1d4b5e): a cached result is reused only by "
+               "the same parser.",
                nullable=False),
         Column("ingested_at", "timestamp", "When the document entered the collection: its "
                "modification time, or SOURCE_DATE_EPOCH when set (never the build clock, so "
@@ -129,6 +131,10 @@ _table(TableSpec(
         Column("n_pages", "int32", "Pages, for paged formats (PDF, images)."),
         Column("n_tables", "int32", "Tables found in the document (any kind).", nullable=False),
         Column("text_chars", "int32", "Characters of narrative text.", nullable=False),
+        Column("duplicate_of", "string", "report_id of another copy of the same report (the "
+               "same body and year with matching tables, e.g. an HTML page and its PDF "
+               "attachment), which is the one to use; null for the copy to use and for "
+               "reports without copies. Filter on it before counting bodies."),
     ),
 ))
 
@@ -326,6 +332,41 @@ _table(TableSpec(
                nullable=False),
         Column("sentence", "string", "The sentence as written.", nullable=False),
         YEAR,
+    ),
+))
+
+_table(TableSpec(
+    "fetches",
+    "Every HTTP request of every crawl, successful or not: the crawl log. Bodies are in the "
+    "raw archive under their sha256, so nothing fetched is lost even if it cannot be parsed.",
+    key=("url", "fetched_at"),
+    partitioned=False,
+    columns=(
+        Column("url", "string", "The URL requested (the first of a redirect chain).",
+               nullable=False),
+        Column("final_url", "string", "Where the body came from after redirects."),
+        Column("site", "string", "The site's name in the sources file.", nullable=False),
+        Column("fetched_at", "timestamp", "When the request was made (UTC).", nullable=False),
+        Column("http_status", "int32", "Final HTTP status; 304 when the archived copy is "
+               "still current; null when no response came (see error)."),
+        Column("etag", "string", "The ETag the server sent (used for the next conditional "
+               "request)."),
+        Column("last_modified", "string", "The Last-Modified header the server sent."),
+        Column("content_type", "string", "The Content-Type header as sent (the format is "
+               "decided from the bytes, not from this)."),
+        Column("bytes", "int64", "Size of the body (of the archived body for a 304)."),
+        Column("sha256", "string", "sha256 of the body: its name in the raw archive and the "
+               "report_id of the document built from it."),
+        Column("error", "string", "Why the fetch failed or was skipped (timeout, "
+               "http_404, too_large, too_many_redirects, off_site_redirect, "
+               "disallowed_by_robots, connection …), with details; null on success."),
+        Column("role", "string", "robots, listing, report_page or attachment.",
+               nullable=False),
+        Column("is_document", "bool", "The body is a document for the build (an attachment, "
+               "or a report page holding the report inline).", nullable=False),
+        Column("referrer", "string", "The page the URL was found on."),
+        Column("attempts", "int32", "Requests made for this URL in this crawl (retries and "
+               "redirect hops included).", nullable=False),
     ),
 ))
 

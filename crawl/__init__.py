@@ -1,0 +1,1 @@
+"""Ingestion: crawl government portals into a content-addressed raw archive."""

@@ -1,0 +1,66 @@
+"""Incremental builds: only documents this parser has not read are parsed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import transform.cache
+from tests.conftest import SAMPLES, seed_paths
+from transform.build import build_dataset, cache_dir
+from transform.parser_version import parser_version
+
+
+def parquet_bytes(out: Path) -> dict[str, bytes]:
+    current = (out / "current").resolve()
+    return {str(p.relative_to(current)): p.read_bytes()
+            for p in sorted(current.rglob("*.parquet"))}
+
+
+def test_rebuild_reads_nothing_new_and_publishes_the_same_bytes(tmp_path: Path):
+    out = tmp_path / "out"
+    first = build_dataset([SAMPLES], out)
+    assert (first.n_parsed, first.n_cached) == (5, 0)
+    before = parquet_bytes(out)
+    second = build_dataset([SAMPLES], out)
+    assert (second.n_parsed, second.n_cached) == (0, 5)
+    assert parquet_bytes(out) == before
+
+
+def test_new_documents_only_and_a_broken_entry_is_read_again(tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first_two = seed_paths()[:2]
+    for seed in first_two:
+        shutil.copy(seed, folder / seed.name)
+    out = tmp_path / "out"
+    assert build_dataset([folder], out).n_parsed == 2
+    for seed in seed_paths()[2:]:
+        shutil.copy(seed, folder / seed.name)
+    grown = build_dataset([folder], out)
+    assert (grown.n_parsed, grown.n_cached) == (3, 2)
+    entry = next(cache_dir(out).rglob("*.pickle"))
+    entry.write_bytes(b"not a pickle")
+    assert build_dataset([folder], out).n_parsed == 1
+
+
+def test_a_new_parser_reads_everything_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    out = tmp_path / "out"
+    build_dataset([SAMPLES], out)
+    monkeypatch.setattr(transform.cache, "parser_fingerprint", lambda: "f" * 64)
+    again = build_dataset([SAMPLES], out)
+    assert (again.n_parsed, again.n_cached) == (5, 0)
+
+
+def test_full_build_ignores_the_cache(tmp_path: Path):
+    out = tmp_path / "out"
+    build_dataset([SAMPLES], out)
+    assert build_dataset([SAMPLES], out, incremental=False).n_parsed == 5
+
+
+def test_parser_version_names_release_and_fingerprint():
+    version = parser_version()
+    release, fingerprint = version.split("+")
+    assert release.count(".") == 2 and len(fingerprint) == 12
