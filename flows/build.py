@@ -32,17 +32,18 @@ def process_batch(refs: list[DocumentRef], terms: str, cache: Path | None) -> Ba
 
 
 @task(name="publish-dataset", cache_policy=NO_CACHE)
-def publish_task(batches: list[Batch], out: Path, archive: Path | None) -> BuildSummary:
+def publish_task(batches: list[Batch], out: Path, archive: Path | None,
+                 force: bool) -> BuildSummary:
     results = [rows for batch in batches for rows in batch.results]
     return publish_dataset(assemble(results), out, archive,
                            n_parsed=sum(b.n_parsed for b in batches),
-                           n_cached=sum(b.n_cached for b in batches))
+                           n_cached=sum(b.n_cached for b in batches), force=force)
 
 
 @flow(name="gongkai-build", log_prints=True, validate_parameters=False)
 def build_flow(inputs: list[str], out: str, batch_size: int = BATCH_SIZE,
                terms: str = "cut", archive: str | None = None,
-               incremental: bool = True) -> BuildSummary:
+               incremental: bool = True, force: bool = False) -> BuildSummary:
     """Read every report under ``inputs`` (and in the crawl ``archive``) and publish the
     dataset at ``out``."""
     archive_path = Path(archive) if archive else None
@@ -50,4 +51,8 @@ def build_flow(inputs: list[str], out: str, batch_size: int = BATCH_SIZE,
     cache = cache_dir(Path(out)) if incremental else None
     batches = [process_batch(refs[i:i + batch_size], terms, cache)
                for i in range(0, len(refs), batch_size)]
-    return publish_task(batches, Path(out), archive_path)
+    summary = publish_task(batches, Path(out), archive_path, force)
+    if not summary.published:
+        print(f"release {summary.release.name} NOT published: "
+              + "; ".join(summary.gate_failures))
+    return summary

@@ -43,7 +43,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         terms = "none" if args.no_terms else "pos" if args.pos else "cut"
         summary = build_flow(inputs=inputs, out=str(args.out), terms=terms,
                              archive=str(args.archive) if args.archive else None,
-                             incremental=not args.full)
+                             incremental=not args.full, force=args.force)
     except FileNotFoundError as exc:
         print(f"gongkai build: {exc}", file=sys.stderr)
         return 2
@@ -51,6 +51,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"built {summary.n_documents} documents ({statuses}; parsed {summary.n_parsed}, "
           f"from cache {summary.n_cached}) → {summary.out}")
     print("rows: " + ", ".join(f"{k} {v}" for k, v in summary.row_counts.items()))
+    if not summary.published:
+        print(f"gongkai build: release {summary.release.name} kept but NOT published "
+              f"(failed quality gates); {summary.out} still serves the previous release:",
+              file=sys.stderr)
+        for reason in summary.gate_failures:
+            print(f"  - {reason}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -104,6 +111,64 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    from gongkai.load import load
+
+    try:
+        frame = load(args.table, args.out, args.release)
+    except (KeyError, FileNotFoundError) as exc:
+        print(f"gongkai load: {exc}", file=sys.stderr)
+        return 2
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
+        print(f"wrote {len(frame)} rows to {args.csv}")
+    elif args.parquet:
+        frame.to_parquet(args.parquet, index=False)
+        print(f"wrote {len(frame)} rows to {args.parquet}")
+    else:
+        print(frame.head(args.head).to_string(index=False))
+        print(f"({len(frame)} rows × {len(frame.columns)} columns)")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from gongkai.sql import connect, repl, run
+
+    try:
+        con = connect(args.out, args.release)
+    except FileNotFoundError as exc:
+        print(f"gongkai sql: {exc}", file=sys.stderr)
+        return 2
+    if args.command:
+        try:
+            run(con, args.command)
+        except duckdb.Error as exc:
+            print(f"gongkai sql: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    return repl(con)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from gongkai.quality_report import write_quality_report
+
+    path = write_quality_report(args.out, args.html, args.release)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from gongkai.synth.reports import write_corpus
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    paths = write_corpus(args.n, args.out, formats, seed=args.seed)
+    print(f"wrote {len(paths)} reports to {args.out / 'reports'} and their answer keys to "
+          f"{args.out / 'keys'}")
+    return 0
+
+
 def cmd_lexicon(args: argparse.Namespace) -> int:
     from transform.lexicon import USERDICT_PATH, build_lexicon, render_userdict, write_userdict
 
@@ -129,6 +194,8 @@ def parser() -> argparse.ArgumentParser:
                        help="also build every document of this crawl archive (data/raw)")
     build.add_argument("--full", action="store_true",
                        help="re-read every document, ignoring results cached by this parser")
+    build.add_argument("--force", action="store_true",
+                       help="publish even if the release fails its quality gates")
     build.add_argument("--verbose", action="store_true", help="show Prefect's logs")
     build.set_defaults(func=cmd_build)
     crawl = sub.add_parser("crawl", help="crawl the portals of a sources file into the archive")
@@ -151,6 +218,34 @@ def parser() -> argparse.ArgumentParser:
     describe = sub.add_parser("describe", help="print the data dictionary")
     describe.add_argument("table", nargs="?", help="one table (default: all)")
     describe.set_defaults(func=cmd_describe)
+    load = sub.add_parser("load", help="a table joined with report metadata")
+    load.add_argument("table")
+    load.add_argument("--out", type=Path, default=DEFAULT_OUT, help="dataset folder")
+    load.add_argument("--release", help="a release name under <out>/releases (default: "
+                      "the published one)")
+    load.add_argument("--csv", type=Path, help="write the table as CSV")
+    load.add_argument("--parquet", type=Path, help="write the table as one Parquet file")
+    load.add_argument("--head", type=int, default=10, help="rows to print")
+    load.set_defaults(func=cmd_load)
+    sql = sub.add_parser("sql", help="DuckDB with a view per table (interactive, or -c)")
+    sql.add_argument("-c", "--command", help="run one statement and exit")
+    sql.add_argument("--out", type=Path, default=DEFAULT_OUT, help="dataset folder")
+    sql.add_argument("--release", help="a release name under <out>/releases")
+    sql.set_defaults(func=cmd_sql)
+    report = sub.add_parser("report", help="a static HTML quality report of a release")
+    report.add_argument("--out", type=Path, default=DEFAULT_OUT, help="dataset folder")
+    report.add_argument("--release", help="a release name under <out>/releases")
+    report.add_argument("--html", type=Path, default=Path("quality_report.html"),
+                        help="where to write the page (default quality_report.html)")
+    report.set_defaults(func=cmd_report)
+    synth = sub.add_parser("synth", help="write synthetic reports with answer keys")
+    synth.add_argument("--n", type=int, required=True, help="number of reports")
+    synth.add_argument("--out", type=Path, required=True,
+                       help="folder for reports/ and keys/")
+    synth.add_argument("--formats", default="txt",
+                       help="comma-separated: txt, docx, html, pdf (default txt)")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.set_defaults(func=cmd_synth)
     lexicon = sub.add_parser("lexicon", help="print the jieba user dictionary generated from "
                              "the template map and the gazetteer")
     lexicon.add_argument("--write", action="store_true",

@@ -16,11 +16,19 @@ from typing import Any
 
 from transform.cache import ResultCache
 from transform.corpus import corpus_tables
+from transform.gates import quality_gates
 from transform.parser_version import parser_version
 from transform.report import ReportRows, Source, ingestion_time, process_source
 from transform.schema import TABLE_ORDER
 from transform.template_map import load_template_map
-from transform.write import prune_releases, publish, sort_rows, write_release
+from transform.write import (
+    mark_failed,
+    prune_releases,
+    publish,
+    published_release,
+    sort_rows,
+    write_release,
+)
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
@@ -34,6 +42,8 @@ class BuildSummary:
     row_counts: dict[str, int]
     n_parsed: int = 0
     n_cached: int = 0
+    published: bool = True
+    gate_failures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,8 +150,9 @@ def assemble(results: Iterable[ReportRows]) -> dict[str, list[dict[str, Any]]]:
         rid = rows.report["report_id"]
         if rid in by_id:
             kept = by_id[rid]
-            kept.tables.setdefault("problems", []).append({
-                "stage": "read", "code": "identical_source",
+            problems = kept.tables.setdefault("problems", [])
+            problems.append({
+                "seq": len(problems), "stage": "read", "code": "identical_source",
                 "message": f"same bytes also at {rows.report['source_uri']}", "location": None})
             kept.report["n_warnings"] += 1
             continue
@@ -203,20 +214,26 @@ def build_lock(out: Path) -> Iterator[None]:
 
 def publish_dataset(tables: dict[str, list[dict[str, Any]]], out: Path,
                     archive: Path | None = None, n_parsed: int = 0,
-                    n_cached: int = 0) -> BuildSummary:
-    """Write a release (with the crawl log of ``archive``) and switch the dataset to it."""
+                    n_cached: int = 0, force: bool = False) -> BuildSummary:
+    """Write a release (with the crawl log of ``archive``) and, when it passes its quality
+    gates (or ``force``), switch the dataset to it."""
     if archive is not None:
         from crawl.archive import Archive
 
         tables["fetches"] = Archive(archive).fetch_log()
     with build_lock(out):
         release = write_release(tables, out, manifest(tables))
-        publish(release, out)
+        failures = quality_gates(release, published_release(out))
+        if failures and not force:
+            mark_failed(release, failures)
+        else:
+            publish(release, out)
         prune_releases(out)
     return BuildSummary(out=out, release=release, n_documents=len(tables["reports"]),
                         status_counts=status_counts(tables["reports"]),
                         row_counts={name: len(rows) for name, rows in tables.items()},
-                        n_parsed=n_parsed, n_cached=n_cached)
+                        n_parsed=n_parsed, n_cached=n_cached,
+                        published=force or not failures, gate_failures=tuple(failures))
 
 
 def cache_dir(out: Path) -> Path:
@@ -225,9 +242,10 @@ def cache_dir(out: Path) -> Path:
 
 
 def build_dataset(inputs: Iterable[str | Path], out: Path, terms: str = "cut",
-                  archive: Path | None = None, incremental: bool = True) -> BuildSummary:
+                  archive: Path | None = None, incremental: bool = True,
+                  force: bool = False) -> BuildSummary:
     """The whole build without Prefect (same functions the flow runs)."""
     refs = discover_documents(inputs, archive)
     batch = process_documents(refs, terms, cache_dir(out) if incremental else None)
     return publish_dataset(assemble(batch.results), out, archive, batch.n_parsed,
-                           batch.n_cached)
+                           batch.n_cached, force)

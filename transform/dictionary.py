@@ -31,6 +31,29 @@ FIXED_CODES = {
 }
 
 
+def code_values(name: str, tmap: TemplateMap) -> list[str]:
+    """The allowed values of a coded column (for datapackage.json's enum constraints)."""
+    entries = {"items": tmap.items, "metrics": tmap.metrics,
+               "application_rows": tmap.application_rows, "applicants": tmap.applicants,
+               "proceedings": tmap.proceedings, "outcomes": tmap.outcomes}
+    if name in FIXED_CODES:
+        return list(FIXED_CODES[name])
+    if name in entries:
+        return [e.code for e in entries[name]]
+    if name == "template":
+        return list(tmap.templates)
+    if name == "sections":
+        known = {n for n, _ in SECTION_PATTERNS} | {"preamble"}
+        return [k for k in SECTION_NAMES if k in known]
+    if name == "checks":
+        return [c.name for c in tmap.checks]
+    if name == "problems":
+        return list(CODES)
+    if name == "narrative_facts":
+        return [f["code"] for f in tmap.narrative["facts"]]
+    raise KeyError(name)
+
+
 def _entries_table(entries: tuple[Entry, ...], with_versions: bool = True) -> list[str]:
     head = "| code | 中文 (as printed) | accepted variants |" + (" templates |" if with_versions
                                                               else "")

@@ -115,8 +115,8 @@ def _reader_warning(code: str, message: str) -> Problem:
 
 
 def _problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
-    return [{"stage": p.stage, "code": p.code, "message": p.message, "location": p.location}
-            for p in problems]
+    return [{"seq": i, "stage": p.stage, "code": p.code, "message": p.message,
+             "location": p.location} for i, p in enumerate(problems)]
 
 
 def interpret_document(source: Source, doc: Document, tmap: TemplateMap,

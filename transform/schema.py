@@ -392,9 +392,11 @@ _table(TableSpec(
     "problems",
     "Everything that could not be read or was read with a caveat, one row per warning or "
     "failure.",
-    key=("report_id", "stage", "code"),
+    key=("report_id", "seq"),
     columns=(
         REPORT_ID,
+        Column("seq", "int32", "0-based order of the problem within its report (a report "
+               "can have the same code several times).", nullable=False),
         Column("stage", "string", "read, interpret, metadata, checks or build.",
                nullable=False),
         Column("code", "string", "What went wrong.", codes="problems", nullable=False),

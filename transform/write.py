@@ -3,13 +3,17 @@
 Layout under ``out``::
 
     out/releases/<UTC build id>/<table>/report_year=2020/part-0.parquet
-    out/current -> releases/<build id>          (switched with one atomic rename)
-    out/<table> -> current/<table>              (stable paths researchers read)
+    out/releases/<UTC build id>/{MANIFEST.json, datapackage.json, README.md}
+    out/latest -> releases/<build id>           (switched with one atomic rename)
+    out/current -> latest                       (the same, under its older name)
+    out/<table> -> latest/<table>               (stable paths researchers read)
 
-A build writes a complete new release beside the published one, then repoints
-``current``; a crash at any moment leaves ``out/<table>`` showing the previous release
-whole. Files are byte-identical for identical inputs: rows are sorted, schemas are
-explicit, and nothing time-dependent goes into the Parquet files.
+A build writes a complete new release beside the published one; only when the release
+passes its quality gates (transform/gates.py) is ``latest`` repointed. A crash at any
+moment leaves ``out/<table>`` showing the previous release whole, and a release that
+fails its gates is kept, marked with FAILED.json, and never published. Files are
+byte-identical for identical inputs: rows are sorted, schemas are explicit, and nothing
+time-dependent goes into the Parquet files.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from transform.datapackage import write_descriptors
 from transform.schema import PARTITION, TABLE_ORDER, TABLES
 
 # The year partition cannot be null: pandas cannot read a hive dataset with a null
@@ -90,6 +95,7 @@ def write_release(tables: dict[str, list[dict[str, Any]]], out: Path,
         (staging / "MANIFEST.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str),
             encoding="utf-8")
+        write_descriptors(staging, manifest)
         os.replace(staging, release)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -97,24 +103,48 @@ def write_release(tables: dict[str, list[dict[str, Any]]], out: Path,
     return release
 
 
-def publish(release: Path, out: Path) -> None:
-    """Point ``out/current`` at ``release`` atomically and make sure the stable table
-    paths exist."""
-    tmp = out / f".current.{os.getpid()}"
+POINTER = "latest"
+ALIASES = ("current",)
+DESCRIPTORS = ("MANIFEST.json", "datapackage.json", "README.md")
+
+
+def published_release(out: Path) -> Path | None:
+    """The release ``out/<table>`` shows now, if any."""
+    for name in (POINTER, *ALIASES):
+        pointer = out / name
+        if pointer.exists():
+            return pointer.resolve()
+    return None
+
+
+def _replace_link(link: Path, target: str) -> None:
+    """Make ``link`` a symlink to ``target`` with one atomic rename."""
+    if link.is_symlink() and os.readlink(link) == target:
+        return
+    if link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)
+    tmp = link.with_name(f".{link.name}.{os.getpid()}")
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
-    os.symlink(os.path.relpath(release, out), tmp)
-    os.replace(tmp, out / "current")
-    for name in (*TABLE_ORDER, "MANIFEST.json"):
-        link = out / name
-        target = os.path.join("current", name)
-        if link.is_symlink() and os.readlink(link) == target:
-            continue
-        if link.is_dir() and not link.is_symlink():
-            shutil.rmtree(link)
-        elif link.exists() or link.is_symlink():
-            link.unlink()
-        os.symlink(target, link)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def publish(release: Path, out: Path) -> None:
+    """Point ``out/latest`` at ``release`` atomically and make sure the stable paths
+    exist."""
+    _replace_link(out / POINTER, os.path.relpath(release, out))
+    for alias in ALIASES:
+        _replace_link(out / alias, POINTER)
+    for name in (*TABLE_ORDER, *DESCRIPTORS):
+        _replace_link(out / name, os.path.join(POINTER, name))
+
+
+def mark_failed(release: Path, reasons: list[str]) -> None:
+    """Keep a release that failed its gates, saying why (it is never published)."""
+    (release / "FAILED.json").write_text(
+        json.dumps({"reasons": reasons}, ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8")
 
 
 def prune_releases(out: Path, keep: int = KEEP_RELEASES) -> list[Path]:
@@ -122,9 +152,9 @@ def prune_releases(out: Path, keep: int = KEEP_RELEASES) -> list[Path]:
     releases = out / "releases"
     if not releases.exists():
         return []
-    current = (out / "current").resolve() if (out / "current").exists() else None
+    published = published_release(out)
     finished = sorted(p for p in releases.iterdir() if not p.name.endswith(".partial"))
-    stale = [p for p in finished[:-keep] if p.resolve() != current]
+    stale = [p for p in finished[:-keep] if p.resolve() != published]
     stale += [p for p in releases.iterdir() if p.name.endswith(".partial")]
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,51 @@
+"""Quality gates: a release is published only if it is no worse than the one it replaces.
+
+A nightly run must never publish a regression. Before ``latest`` moves, the new release
+must pass every gate:
+
+* every table is readable (pandas reads each one back from disk);
+* no contract column is missing from any table (every column of transform/schema.py);
+* the share of reports parsed ``ok`` does not fall below the published release's.
+
+A failing release is kept, marked with FAILED.json listing the reasons, and the dataset
+keeps serving the previous release.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from transform.schema import TABLES
+
+SHARE_TOLERANCE = 1e-9
+
+
+def ok_share(release: Path) -> float | None:
+    """Share of reports parsed ok, from the release's MANIFEST (None without reports)."""
+    manifest = json.loads((release / "MANIFEST.json").read_text(encoding="utf-8"))
+    counts = manifest.get("parse_status", {})
+    total = sum(counts.values())
+    return counts.get("ok", 0) / total if total else None
+
+
+def quality_gates(release: Path, published: Path | None) -> list[str]:
+    """The reasons ``release`` must not be published (empty when it passes)."""
+    reasons: list[str] = []
+    for name, spec in TABLES.items():
+        try:
+            frame = pd.read_parquet(release / name)
+        except Exception as exc:  # any failure to read is the gate failing
+            reasons.append(f"table {name} is not readable: {type(exc).__name__}: {exc}")
+            continue
+        missing = [c for c in spec.column_names if c not in frame.columns]
+        if missing:
+            reasons.append(f"table {name} lacks contract columns {missing}")
+    if published is not None and (published / "MANIFEST.json").exists():
+        before, after = ok_share(published), ok_share(release)
+        if before is not None and after is not None and after < before - SHARE_TOLERANCE:
+            reasons.append(f"share of reports parsed ok fell from {before:.2%} to {after:.2%} "
+                           f"(published release {published.name})")
+    return reasons
