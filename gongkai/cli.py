@@ -160,13 +160,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from gongkai.synth.reports import write_corpus
+    from gongkai.synth.reports import run_synth
 
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    paths = write_corpus(args.n, args.out, formats, seed=args.seed)
-    print(f"wrote {len(paths)} reports to {args.out / 'reports'} and their answer keys to "
-          f"{args.out / 'keys'}")
-    return 0
+    return run_synth(args)
 
 
 def cmd_lexicon(args: argparse.Namespace) -> int:
@@ -238,13 +234,11 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--html", type=Path, default=Path("quality_report.html"),
                         help="where to write the page (default quality_report.html)")
     report.set_defaults(func=cmd_report)
-    synth = sub.add_parser("synth", help="write synthetic reports with answer keys")
-    synth.add_argument("--n", type=int, required=True, help="number of reports")
-    synth.add_argument("--out", type=Path, required=True,
-                       help="folder for reports/ and keys/")
-    synth.add_argument("--formats", default="txt",
-                       help="comma-separated: txt, docx, html, pdf (default txt)")
-    synth.add_argument("--seed", type=int, default=0)
+    synth = sub.add_parser("synth", help="write synthetic reports with answer keys (the "
+                           "demo corpus; score.py --gold OUT/keys scores a build of them)")
+    from gongkai.synth.reports import add_synth_arguments
+
+    add_synth_arguments(synth)
     synth.set_defaults(func=cmd_synth)
     lexicon = sub.add_parser("lexicon", help="print the jieba user dictionary generated from "
                              "the template map and the gazetteer")

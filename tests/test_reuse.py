@@ -98,3 +98,25 @@ def test_copies_found_among_a_larger_corpus():
     found = {frozenset((r["report_id"], r["other_report_id"]))
              for r in find_reuse(sections, reports)}
     assert found == corpus.copies
+
+
+def test_copies_planted_by_the_demo_corpus_are_found(tmp_path: Path):
+    import json
+
+    from gongkai.synth.reports import write_corpus
+
+    write_corpus(120, tmp_path / "synth", ("txt",), seed=5, copy_share=0.1)
+    keys = {p.stem: json.loads(p.read_text(encoding="utf-8"))
+            for p in (tmp_path / "synth" / "keys").glob("*.json")}
+    planted = {frozenset((stem, key["copied_from"])) for stem, key in keys.items()
+               if key["copied_from"]}
+    assert len(planted) >= 5
+    build_dataset([tmp_path / "synth" / "reports"], tmp_path / "out", terms="none")
+    reuse = pd.read_parquet(tmp_path / "out" / "text_reuse")
+    reports = pd.read_parquet(tmp_path / "out" / "reports")
+    stem = {r: Path(u).stem for r, u in zip(reports["report_id"], reports["source_uri"],
+                                             strict=True)}
+    overview = reuse[reuse["section"] == "overview"]
+    found = {frozenset((stem[a], stem[b])) for a, b in
+             zip(overview["report_id"], overview["other_report_id"], strict=True)}
+    assert planted <= found
