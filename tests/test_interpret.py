@@ -287,3 +287,20 @@ def test_ocr_low_confidence_and_failing_sums_need_review():
     assert {f["confidence"] for f in confident} == {0.3, 0.95}
     native = interpret(report_2019(applications=applications_table(values)))
     assert "needs_review" not in codes(native)
+
+
+def test_table_four_printed_all_blank_gives_fifteen_nulls_not_a_missing_table():
+    from datetime import UTC, datetime
+
+    from tests.export_writer import reviews_table, text_export
+    from transform.report import Source, process_source
+
+    data = text_export(["某镇2021年政府信息公开工作年度报告",
+                        "四、政府信息公开行政复议、行政诉讼情况", reviews_table([""] * 15)])
+    rows = process_source(Source("x.txt", data, datetime.now(UTC)))
+    facts = rows.tables["reviews_litigation"]
+    assert len(facts) == 15 and all(f["value"] is None for f in facts)
+    assert {(f["proceeding"], f["outcome"]) for f in facts} >= {
+        ("admin_review", "total"), ("litigation_after_review", "upheld")}
+    missing = [p for p in rows.tables["problems"] if p["code"] == "table_missing"]
+    assert all("reviews_litigation" not in p["message"] for p in missing)

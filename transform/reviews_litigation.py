@@ -44,9 +44,25 @@ def interpret_reviews(table: LogicalTable | None, tmap: TemplateMap) -> ReviewsR
     outcomes = list(tmap.outcomes)
     proceedings = _header_proceedings(table, tmap)
     done: set[str] = set()
+    _read_rows(table, tmap, outcomes, proceedings, done, result, blank_rows=False)
+    if not done:
+        # A table 四 printed with every value cell left blank still has its cells: read
+        # the row of blanks, so the report says "nothing printed", not "no table".
+        _read_rows(table, tmap, outcomes, proceedings, done, result, blank_rows=True)
+    return result
+
+
+def _read_rows(table: LogicalTable, tmap: TemplateMap, outcomes: list[Entry],
+               proceedings: list[Entry], done: set[str], result: ReviewsResult,
+               blank_rows: bool) -> None:
+    """Rows of values (or, with ``blank_rows``, rows of blank cells only) → facts."""
     for ref in table.rows:
         values = [c for c in ref.cells if parse_cell(c.text).status != "unparsed"]
-        if not any(parse_cell(c.text).is_number for c in values):
+        numbers = any(parse_cell(c.text).is_number for c in values)
+        if blank_rows:
+            if numbers or len(values) != len(ref.cells) or len(values) < len(outcomes):
+                continue
+        elif not numbers:
             continue
         labels = [c for c in ref.cells if parse_cell(c.text).status == "unparsed"]
         own = next((tmap.proceeding_index.match(c.text) for c in labels
@@ -73,7 +89,6 @@ def interpret_reviews(table: LogicalTable | None, tmap: TemplateMap) -> ReviewsR
                 _emit(ref, cells[i * len(outcomes) + j], proceeding, outcome, result)
         if len(done) == len(tmap.proceedings):
             break
-    return result
 
 
 def _header_proceedings(table: LogicalTable, tmap: TemplateMap) -> list[Entry]:
