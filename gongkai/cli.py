@@ -35,15 +35,16 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     _quiet_prefect(args.verbose)
-    from flows.build import build_flow
+    from flows.build import run_build
 
     default = [] if args.archive else [DEFAULT_INPUT]
     inputs = [str(p) for p in (args.inputs or default)]
     try:
         terms = "none" if args.no_terms else "pos" if args.pos else "cut"
-        summary = build_flow(inputs=inputs, out=str(args.out), terms=terms,
-                             archive=str(args.archive) if args.archive else None,
-                             incremental=not args.full, force=args.force)
+        summary = run_build(inputs, str(args.out), workers=args.workers,
+                            dask_address=args.dask_address, terms=terms,
+                            archive=str(args.archive) if args.archive else None,
+                            incremental=not args.full, force=args.force)
     except FileNotFoundError as exc:
         print(f"gongkai build: {exc}", file=sys.stderr)
         return 2
@@ -190,6 +191,12 @@ def parser() -> argparse.ArgumentParser:
                        help="also build every document of this crawl archive (data/raw)")
     build.add_argument("--full", action="store_true",
                        help="re-read every document, ignoring results cached by this parser")
+    build.add_argument("--workers", type=int, default=None,
+                       help="worker processes for parsing (default: one per CPU; builds of "
+                            "fewer than 40 documents run in this process)")
+    build.add_argument("--dask-address",
+                       help="run the parsing on an existing Dask cluster, e.g. "
+                            "tcp://scheduler:8786")
     build.add_argument("--force", action="store_true",
                        help="publish even if the release fails its quality gates")
     build.add_argument("--verbose", action="store_true", help="show Prefect's logs")
