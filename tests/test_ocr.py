@@ -228,11 +228,6 @@ def test_text_outside_tables_is_paragraphs_in_reading_order(read_scans):
     assert all(b.confidence is not None for b in doc.blocks if isinstance(b, Paragraph))
 
 
-def test_a_scanned_report_is_read_well_within_a_minute(read_scans):
-    for stem, (doc, seconds) in read_scans.items():
-        assert seconds < 60 * doc.n_pages / 5, (stem, seconds)
-
-
 @pytest.mark.skipif(importlib.util.find_spec("extract.pdf_reader") is None,
                     reason="the PDF reader hands scanned pages to OCR")
 def test_scans_build_through_the_pdf_reader(scans, tmp_path: Path, shared_tools):
