@@ -3,7 +3,8 @@
 A nightly run must never publish a regression. Before ``latest`` moves, the new release
 must pass every gate:
 
-* every table is readable (pandas reads each one back from disk);
+* every table is readable: each is read back from disk, every row, and has as many rows
+  as the release's MANIFEST says;
 * no contract column is missing from any table (every column of transform/schema.py);
 * the share of reports parsed ``ok`` does not fall below the published release's.
 
@@ -16,16 +17,29 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
+import pyarrow.dataset as ds
 
 from transform.schema import TABLES
 
 SHARE_TOLERANCE = 1e-9
 
 
+def _manifest(release: Path) -> dict:
+    path = release / "MANIFEST.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _read_through(path: Path, partitioned: bool) -> tuple[list[str], int]:
+    """Every row of a table read back, batch by batch (so memory stays bounded), and its
+    columns with the partition key included."""
+    dataset = ds.dataset(path, format="parquet", partitioning="hive" if partitioned else None)
+    n_rows = sum(batch.num_rows for batch in dataset.to_batches())
+    return dataset.schema.names, n_rows
+
+
 def ok_share(release: Path) -> float | None:
     """Share of reports parsed ok, from the release's MANIFEST (None without reports)."""
-    manifest = json.loads((release / "MANIFEST.json").read_text(encoding="utf-8"))
+    manifest = _manifest(release)
     counts = manifest.get("parse_status", {})
     total = sum(counts.values())
     return counts.get("ok", 0) / total if total else None
@@ -34,15 +48,19 @@ def ok_share(release: Path) -> float | None:
 def quality_gates(release: Path, published: Path | None) -> list[str]:
     """The reasons ``release`` must not be published (empty when it passes)."""
     reasons: list[str] = []
+    expected_rows = _manifest(release).get("row_counts", {})
     for name, spec in TABLES.items():
         try:
-            frame = pd.read_parquet(release / name)
+            columns, n_rows = _read_through(release / name, spec.partitioned)
         except Exception as exc:  # any failure to read is the gate failing
             reasons.append(f"table {name} is not readable: {type(exc).__name__}: {exc}")
             continue
-        missing = [c for c in spec.column_names if c not in frame.columns]
+        missing = [c for c in spec.column_names if c not in columns]
         if missing:
             reasons.append(f"table {name} lacks contract columns {missing}")
+        if name in expected_rows and expected_rows[name] != n_rows:
+            reasons.append(f"table {name} has {n_rows} rows, its manifest says "
+                           f"{expected_rows[name]}")
     if published is not None and (published / "MANIFEST.json").exists():
         before, after = ok_share(published), ok_share(release)
         if before is not None and after is not None and after < before - SHARE_TOLERANCE:
