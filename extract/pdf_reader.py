@@ -64,6 +64,12 @@ SPACE_GAP = 0.2
 SHORT_LINE = 3.0
 #: Distance (points) within which two cell edges are the same grid line.
 EDGE_TOLERANCE = 1.5
+#: Left and right cell margin (points) word processors print by default (Word's 0.08
+#: inch; WPS and LibreOffice take it from the file): what a full line of a cell leaves.
+CELL_PADDING = 6.0
+#: Room (in font sizes) a line may leave in its cell and still count as full: line
+#: breaking rules can carry a character or two over to the next line.
+FULL_LINE_SLACK = 2.0
 #: Header and footer bands, as shares of the page height.
 PAGE_NUMBER_BAND = 0.1
 REPEAT_BAND = 0.15
@@ -85,6 +91,9 @@ ENUMERATION = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[）)]"
     r"|\d{1,2}\s*[、.．](?!\d)|第[一二三四五六七八九十]{1,3}[、，,章部节条])")
 NUMBER = re.compile(r"^[-+−－＋]?[\d,，.．%％]+$")
+#: What a value cell holds (spaces removed): a figure, maybe with its unit, or the dash,
+#: slash or 无 printed for none.
+VALUE = re.compile(r"^(?:[-+−－＋]?[\d,，.．]+(?:万元|万|元|件|个|项|%|％)?|[—―\-－/／无]+)$")
 #: Font names of bold and 黑体-like faces, which headings are set in.
 HEAVY_FONT = re.compile(r"bold|heavy|black|demi|semibold|hei|黑", re.IGNORECASE)
 
@@ -261,6 +270,7 @@ class _PageTable:
     top: float
     table: Table
     cut: set[tuple[int, int]] = field(default_factory=set)  # (row, col) of running cells
+    full: set[tuple[int, int]] = field(default_factory=set)  # (row, col) of wrapped cells
 
 
 def _grid_cells(boxes: Sequence[BBox]) -> tuple[list[_GridCell], list[float], list[float]]:
@@ -301,10 +311,12 @@ def _fill_cells(cells: list[_GridCell], lefts: list[float], tops: list[float],
 
 def _runs_on(cell: _GridCell, lines: list[list[Char]]) -> bool:
     """Whether the cell's text looks cut off at its bottom edge: the last line is as low
-    as the first is high (no bottom padding left) and as wide as the widest line.
+    as the first is high (no more bottom padding than the room a next line would have
+    needed) and as wide as the widest line.
 
-    A page break inside a row leaves exactly this; a complete label usually ends on a
-    short line or above the bottom of a taller row.
+    A page break inside a row leaves exactly this: the row's top part runs down to where
+    its next line no longer fit. A complete label usually ends on a short line or well
+    above the bottom of a taller row.
     """
     if not lines:
         return False
@@ -312,9 +324,27 @@ def _runs_on(cell: _GridCell, lines: list[list[Char]]) -> bool:
     size = max(c["size"] for c in last)
     pad_top = min(c["top"] for c in first) - cell.bbox[1]
     pad_bottom = cell.bbox[3] - max(c["bottom"] for c in last)
-    widest = max(max(c["x1"] for c in line) for line in lines)
-    return (pad_bottom <= max(pad_top, 1.0) + 0.6 * size
-            and max(c["x1"] for c in last) >= widest - 0.75 * size)
+    widest = max(_line_width(line) for line in lines)
+    return (pad_bottom <= max(pad_top, 1.0) + size
+            and _line_width(last) >= widest - 0.75 * size)
+
+
+def _fills(cell: _GridCell, lines: list[list[Char]]) -> bool:
+    """Whether the cell's widest line runs from margin to margin: its text was wrapped
+    because the cell was full (a single short line, '规章' in a wide label column, was
+    not; nor were short lines the author broke by hand, '本年制/发件数')."""
+    if not lines:
+        return False
+    size = max(c["size"] for line in lines for c in line)
+    room = cell.bbox[2] - cell.bbox[0] - 2 * CELL_PADDING
+    return max(_line_width(line) for line in lines) >= room - FULL_LINE_SLACK * size
+
+
+def _line_width(line: list[Char]) -> float:
+    """The printed width of a line of a cell, from its first to its last visible glyph
+    (a cell's leading or trailing U+3000 is not what fills it)."""
+    visible = [c for c in line if not c["text"].isspace()] or line
+    return max(c["x1"] for c in visible) - min(c["x0"] for c in visible)
 
 
 def _to_table(boxes: Sequence[BBox], chars: Sequence[Char], page: int) -> _PageTable:
@@ -322,16 +352,19 @@ def _to_table(boxes: Sequence[BBox], chars: Sequence[Char], page: int) -> _PageT
     _fill_cells(cells, lefts, tops, chars)
     rows: list[list[Cell]] = [[] for _ in tops]
     cut: set[tuple[int, int]] = set()
+    full: set[tuple[int, int]] = set()
     for cell in sorted(cells, key=lambda c: (c.row, c.col)):
         lines = _cluster_lines(cell.chars)
         text = "\n".join(t for t in (_join_glyphs(line).strip() for line in lines) if t)
         if _runs_on(cell, lines):
             cut.add((cell.row, cell.col))
+        if _fills(cell, lines):
+            full.add((cell.row, cell.col))
         rows[cell.row].append(Cell(
             text=text, row=cell.row, col=cell.col, rowspan=cell.rowspan,
             colspan=cell.colspan, page=page, bbox=_round_box(cell.bbox)))
     top = min(b[1] for b in boxes)
-    return _PageTable(top=top, table=Table(rows=rows, page=page), cut=cut)
+    return _PageTable(top=top, table=Table(rows=rows, page=page), cut=cut, full=full)
 
 
 def _round_box(box: BBox) -> BBox:
@@ -970,15 +1003,42 @@ def _bottom_cells(table: Table) -> list[Cell]:
     return sorted((c for c in table.cells() if c.row + c.rowspan == n), key=lambda c: c.col)
 
 
-def _same_columns(upper: list[Cell], lower: list[Cell]) -> bool:
-    if len(upper) != len(lower) or not upper:
-        return False
-    for a, b in zip(upper, lower, strict=True):
-        if a.bbox is None or b.bbox is None:
-            return False
-        if max(abs(a.bbox[0] - b.bbox[0]), abs(a.bbox[2] - b.bbox[2])) > EDGE_TOLERANCE:
-            return False
-    return True
+def _blocks(upper: list[Cell], lower: list[Cell]) -> list[tuple[list[Cell], list[Cell]]] | None:
+    """Two rows of cells (left to right) cut where both have a cell edge: each block
+    pairs the cells of one row with those of the other over the same stretch.
+
+    A cell printed on both sides of a page break keeps its left and right edges, so it
+    is a block of one cell over one cell; a block of one cell over several is a merged
+    header above the columns it heads, a new row. None when the rows do not cover the
+    same stretch (or a cell has no box).
+    """
+    if not upper or not lower or any(c.bbox is None for c in (*upper, *lower)):
+        return None
+    blocks: list[tuple[list[Cell], list[Cell]]] = []
+    i = j = 0
+    while i < len(upper) and j < len(lower):
+        a, b = [upper[i]], [lower[j]]
+        if abs(_x0(a[0]) - _x0(b[0])) > EDGE_TOLERANCE:
+            return None
+        i, j = i + 1, j + 1
+        while abs(_x1(a[-1]) - _x1(b[-1])) > EDGE_TOLERANCE:
+            side, rest, k = (a, upper, i) if _x1(a[-1]) < _x1(b[-1]) else (b, lower, j)
+            if k >= len(rest):
+                return None
+            side.append(rest[k])
+            i, j = (i + 1, j) if side is a else (i, j + 1)
+        blocks.append((a, b))
+    return blocks if i == len(upper) and j == len(lower) else None
+
+
+def _x0(cell: Cell) -> float:
+    assert cell.bbox is not None
+    return cell.bbox[0]
+
+
+def _x1(cell: Cell) -> float:
+    assert cell.bbox is not None
+    return cell.bbox[2]
 
 
 def _repeated_header(upper: Table, lower: Table) -> int:
@@ -993,24 +1053,57 @@ def _repeated_header(upper: Table, lower: Table) -> int:
 
 
 def _is_continuation(upper: _PageTable, pairs: list[tuple[Cell, Cell]]) -> bool:
-    """Whether the first row of the lower table is the rest of the last row of ``upper``.
+    """Whether the first row of the lower table is the rest of the last row of ``upper``
+    (``pairs``: the two rows' cells, column by column).
 
-    The fragment must leave some cell to one side only (a row cut in two has its short
-    cells, the numbers, wholly on one page); every cell with text on both sides must
-    have had its text running on at the bottom, continue with something that is neither
-    a number nor a new enumerated label; and at least one cell must so continue.
+    Every cell with text on both sides must have had its text running on at the bottom
+    and continue with something that is neither a number nor a new enumerated label.
+    With such cells, the fragment must also leave some cell to one side only (a row cut
+    in two has its short cells, the numbers, wholly on one page). Without them, the two
+    rows must complement each other (see :func:`_complements`).
+
+    Text running on in lines that do not fill their cell ('规章', or a header typed as
+    '本年制' over '发件数') is weak evidence: a one-line label of a complete row looks
+    just as cut. It is trusted only where no value stands on one side alone: '规章 | | |'
+    over '行政规范性文件 | 0 | 2 | 16', or '规章 | 0 | 0 | 5' over '行政规范性文件 | | |',
+    are two rows, while a header row cut between the lines of its cells is one.
     """
-    running = one_sided = 0
-    for above, below in pairs:
-        if bool(above.text) != bool(below.text):
-            one_sided += 1
-        if not (above.text and below.text):
-            continue
-        if ((above.row, above.col) not in upper.cut or ENUMERATION.match(below.text)
-                or _is_number(below.text) or _is_number(above.text)):
-            return False
-        running += 1
-    return running > 0 and one_sided > 0
+    both = [(a, b) for a, b in pairs if a.text and b.text]
+    if not all(_runs_into(upper, a, b) for a, b in both):
+        return False
+    if not both:
+        return _complements(upper, pairs)
+    alone = [a.text or b.text for a, b in pairs if bool(a.text) != bool(b.text)]
+    if not all((a.row, a.col) in upper.full for a, _ in both):
+        return bool(alone) and not any(_is_value(text) for text in alone)
+    return bool(alone)
+
+
+def _runs_into(upper: _PageTable, above: Cell, below: Cell) -> bool:
+    """Whether ``below`` carries on the text of ``above``, which ran on at the bottom of
+    its page (a number, or a label opening with its own enumeration, starts a new row)."""
+    return ((above.row, above.col) in upper.cut and not ENUMERATION.match(below.text)
+            and not _is_number(below.text) and not _is_number(above.text))
+
+
+def _complements(upper: _PageTable, pairs: list[tuple[Cell, Cell]]) -> bool:
+    """Rows with text on opposite sides only: the last row has text of its own (a
+    label), and the fragment holds nothing but values, each where the row has none.
+
+    A value cell whose text starts with an empty line ('\\u3000\\n0', as typed in many
+    reports) leaves only that line above the break when the row is cut after its first
+    line, and its figure comes out as the whole of the next page's first row. A new row
+    of its own would have a label, or values where the row above has some.
+    """
+    last = upper.table.n_rows - 1
+    above = [a for a, b in pairs if a.text]
+    below = [b for a, b in pairs if b.text]
+    return (any(a.row == last for a in above) and bool(below)
+            and all(_is_value(b.text) for b in below))
+
+
+def _is_value(text: str) -> bool:
+    return bool(VALUE.match(re.sub(r"\s+", "", text)))
 
 
 def _join_split_row(upper: _PageTable, lower: _PageTable) -> None:
@@ -1021,17 +1114,34 @@ def _join_split_row(upper: _PageTable, lower: _PageTable) -> None:
     header) on the next, so a label such as '4.保护第三方合法权益' arrives in two pieces. The
     bottom part's text is appended to the cells above it, and the row is dropped from the
     lower table (a cell of it spanning further rows stays, emptied, one row shorter).
+
+    When the break falls between rows but inside cells merged down across it (table
+    三's header: '自然人' cut to '自然' and '人', with the applicant types starting a row of
+    their own under '法人或其他组织'), the two rows do not have the same cells: only the
+    text of the cut cells moves up, and the rest of the row stays where it is. Only
+    wrapped text counts as cut there: a one-line label ending a table part ('行政事业性收费')
+    over the header of the next ('信息内容') is no cell cut in two.
     """
     skip = _repeated_header(upper.table, lower.table)
     if skip >= len(lower.table.rows):
         return
     fragment = sorted(lower.table.rows[skip], key=lambda c: c.col)
-    bottom = _bottom_cells(upper.table)
-    if not _same_columns(bottom, fragment):
+    blocks = _blocks(_bottom_cells(upper.table), fragment)
+    if blocks is None:
         return
-    pairs = list(zip(bottom, fragment, strict=True))
-    if not _is_continuation(upper, pairs):
+    pairs = [(a[0], b[0]) for a, b in blocks if len(a) == len(b) == 1]
+    if len(pairs) == len(blocks):
+        if _is_continuation(upper, pairs):
+            _join_rows(upper, lower, skip, pairs, fragment)
         return
+    cut = [(a, b) for a, b in pairs if a.text and b.text]
+    if cut and all(_runs_into(upper, a, b) and (a.row, a.col) in upper.full for a, b in cut):
+        _join_cells(upper, lower, cut)
+
+
+def _join_rows(upper: _PageTable, lower: _PageTable, skip: int,
+               pairs: list[tuple[Cell, Cell]], fragment: list[Cell]) -> None:
+    """The fragment row's text appended to the cells above it, the row dropped."""
     joined = {id(a): _join_text(a.text, b.text) for a, b in pairs}
     upper.table.rows = [[replace(c, text=joined.get(id(c), c.text)) for c in row]
                         for row in upper.table.rows]
@@ -1042,7 +1152,26 @@ def _join_split_row(upper: _PageTable, lower: _PageTable) -> None:
         merged = sorted(leftovers + rest[0], key=lambda c: c.col)
         rest[0] = [replace(c, row=skip) for c in merged]
     lower.table.rows = rows[:skip] + rest
-    lower.cut = {(r if r < skip else r - 1, c) for r, c in lower.cut if r != skip}
+    lower.cut = _without_row(lower.cut, skip)
+    lower.full = _without_row(lower.full, skip)
+
+
+def _without_row(cells: set[tuple[int, int]], dropped: int) -> set[tuple[int, int]]:
+    """(row, col) positions once row ``dropped`` is gone: the rows below move up."""
+    return {(r if r < dropped else r - 1, c) for r, c in cells if r != dropped}
+
+
+def _join_cells(upper: _PageTable, lower: _PageTable, pairs: list[tuple[Cell, Cell]]) -> None:
+    """The text of cells cut by the page break moved up to their top part; their bottom
+    part stays in the lower table, empty, as the rest of a merged cell."""
+    joined = {id(a): _join_text(a.text, b.text) for a, b in pairs}
+    emptied = {id(b) for _, b in pairs}
+    upper.table.rows = [[replace(c, text=joined.get(id(c), c.text)) for c in row]
+                        for row in upper.table.rows]
+    lower.table.rows = [[replace(c, text="") if id(c) in emptied else c for c in row]
+                        for row in lower.table.rows]
+    lower.cut -= {(b.row, b.col) for _, b in pairs}
+    lower.full -= {(b.row, b.col) for _, b in pairs}
 
 
 def _join_text(first: str, second: str) -> str:
