@@ -5,23 +5,10 @@ A table is a list of rows, a row a list of cell texts; a paragraph is a string.
 
 from __future__ import annotations
 
+from gongkai.synth.render import text_export
+
 Block = str | list[list[str]]
-
-
-def text_export(blocks: list[Block]) -> bytes:
-    lines: list[str] = []
-    for block in blocks:
-        if isinstance(block, str):
-            lines.append(block)
-            continue
-        for row in block:
-            for cell in row:
-                first, *rest = cell.split("\n")
-                lines.append("\t" + first)
-                lines.extend(rest)
-            lines.append("")
-        lines.append("")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+__all__ = ["Block", "text_export"]
 
 
 APPLICATION_HEADER = [

@@ -36,7 +36,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-import zipfile
 from dataclasses import dataclass
 
 import docx
@@ -48,6 +47,7 @@ from docx.shared import Emu, Pt
 from docx.table import _Cell
 
 from extract.document import Document, Paragraph, Table
+from gongkai.synth.render import fixed_dates as without_timestamps
 
 #: Characters a value cell may start with besides digits.
 SIGNS = "+-−－＋"
@@ -350,19 +350,6 @@ def render_docx(doc: Document) -> bytes:
     out = io.BytesIO()
     word.save(out)
     return without_timestamps(out.getvalue())
-
-
-def without_timestamps(package: bytes) -> bytes:
-    """The package with every member dated 1980-01-01, so one document always renders
-    to the same bytes: the LibreOffice fixtures are cached by the hash of the .docx."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(package)) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            member = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            member.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(member, source.read(item.filename))
-    return out.getvalue()
 
 
 def render_docx_from_text_export(data: bytes) -> bytes:

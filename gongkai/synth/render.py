@@ -122,12 +122,19 @@ def render(doc: SynthDocument, fmt: str) -> bytes:
 
 def render_txt(doc: SynthDocument) -> bytes:
     """The text export, exactly the seeds' layout (UTF-8, LF line ends)."""
+    return text_export([block.text if isinstance(block, Para) else block.export_rows()
+                        for block in doc.blocks])
+
+
+def text_export(blocks: list[str | list[list[str]]]) -> bytes:
+    """Paragraphs and tables (rows of cell texts) in the seeds' text-export layout: a TAB
+    starts each cell, a cell's further lines follow it, a blank line ends a row."""
     lines: list[str] = []
-    for block in doc.blocks:
-        if isinstance(block, Para):
-            lines.append(block.text)
+    for block in blocks:
+        if isinstance(block, str):
+            lines.append(block)
             continue
-        for row in block.export_rows():
+        for row in block:
             for cell in row:
                 first, *rest = cell.split("\n")
                 lines.append("\t" + first)
@@ -407,10 +414,10 @@ def render_docx(doc: SynthDocument) -> bytes:
         end.addprevious(parse_xml(f"<w:p {_W}/>"))  # Word ends the body with a paragraph
     out = io.BytesIO()
     word.save(out)
-    return _fixed_dates(out.getvalue())
+    return fixed_dates(out.getvalue())
 
 
-def _fixed_dates(package: bytes) -> bytes:
+def fixed_dates(package: bytes) -> bytes:
     """The zip with every member dated 1980-01-01, so equal documents are equal bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(package)) as source, \
