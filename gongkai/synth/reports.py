@@ -1390,7 +1390,7 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder; reports go to OUT/reports, keys to OUT/keys")
     parser.add_argument("--formats", default="txt",
                         help=f"comma-separated, from {','.join(FORMATS)} (default txt); "
-                             "report i gets formats[i % len(formats)]")
+                             "report i gets formats[i %% len(formats)]")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--error-share", type=float, default=0.05,
                         help="share of reports with a deliberate arithmetic error")
