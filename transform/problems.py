@@ -77,6 +77,13 @@ CODES: dict[str, tuple[str, str]] = {
     "check_failed": ("checks", "A sum the template demands does not hold (see checks)."),
     "needs_review": ("checks", "A value read by OCR with low confidence, or an OCR-read "
                      "table whose arithmetic fails: check it against the source."),
+    "timeout": ("build", "Reading the document took longer than the per-document time "
+                "limit; its parser process was stopped and the build went on."),
+    "memory_limit": ("build", "Reading the document needed more memory than the "
+                     "per-document limit; its parser process was stopped."),
+    "worker_crashed": ("build", "The parser process died while reading this document (the "
+                       "message gives the signal or exit code); read again once, it died "
+                       "again."),
     "internal_error": ("build", "An unexpected error while processing this document; the "
                        "message has the details."),
 }
