@@ -32,6 +32,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 
 from lxml import etree
@@ -93,7 +94,6 @@ MAX_DEPTH = 400  # libxml2 already stops nesting at 255; this guards the recursi
 
 ASCII_WS = " \t\n\r\f"
 ASCII_WS_RUN = re.compile(r"[ \t\n\r\f]+")
-ANY_WS_RUN = re.compile(r"\s+")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 #: Characters lxml cannot take in a string (C0 controls other than tab, LF, CR) and the
@@ -108,6 +108,9 @@ SPAN_DIGITS = re.compile(r"[ \t\n\r\f]*([0-9]+)")
 
 #: Placeholders that carry preserved spaces and tabs through whitespace collapsing.
 KEPT_SPACE, KEPT_TAB = "\ufdd0", "\ufdd1"
+#: What a line may hold and still show nothing.
+INVISIBLE = ASCII_WS + KEPT_SPACE + KEPT_TAB
+PRESERVING_WHITE_SPACE = frozenset({"pre", "pre-wrap", "break-spaces"})
 
 #: Single-byte charsets that Chinese pages declare by mistake (server defaults); a page
 #: declaring one is decoded as if it declared nothing, since Latin-1 would "succeed".
@@ -141,6 +144,10 @@ def read_html(data: bytes) -> Document:
     if root is None:
         doc.blocks.extend(_plain_paragraphs(_strip_tags(text)))
         return doc
+    # lxml makes a new Python object for an element whenever it is reached while no
+    # reference holds one; cleaning, choosing the content and walking it each reach most
+    # elements, so holding them all for the read builds each of those objects once.
+    _proxies = list(root.iter())
     _remove_invisible(root)
     content = choose_content(root)
     walker = _ContentWalker()
@@ -223,11 +230,18 @@ def _remove_invisible(root: etree._Element) -> None:
         if el is not root and (
             not isinstance(el.tag, str)
             or _tag(el) in DROPPED_TAGS
-            or HIDDEN_STYLE.search(el.get("style") or "")
+            or _hides(el.get("style") or "")
         )
     ]
     for el in doomed:
         _drop(el)
+
+
+@lru_cache(maxsize=4096)
+def _hides(style: str) -> bool:
+    """Whether an inline style hides its element. Memoised, like :func:`_keeps_spaces`:
+    pages made by word processors repeat a few style strings on thousands of elements."""
+    return HIDDEN_STYLE.search(style) is not None
 
 
 def _drop(el: etree._Element) -> None:
@@ -252,14 +266,25 @@ def _inherited_preserve(el: etree._Element) -> bool:
     return preserve
 
 
-def _preserves(el: etree._Element, inherited: bool) -> bool:
-    """CSS ``white-space`` for ``el``: pre-like elements and inline styles decide."""
-    if _tag(el) in PREFORMATTED_TAGS:
+def _preserves(el: etree._Element, inherited: bool, tag: str | None = None) -> bool:
+    """CSS ``white-space`` for ``el``: pre-like elements and inline styles decide.
+
+    ``tag`` is ``_tag(el)`` when the caller has it already.
+    """
+    if (_tag(el) if tag is None else tag) in PREFORMATTED_TAGS:
         return True
-    match = WHITE_SPACE_STYLE.search(el.get("style") or "")
+    kept = _keeps_spaces(el.get("style") or "")
+    return inherited if kept is None else kept
+
+
+@lru_cache(maxsize=4096)
+def _keeps_spaces(style: str) -> bool | None:
+    """What an inline style's ``white-space`` says about keeping whitespace; None when
+    the style does not set it."""
+    match = WHITE_SPACE_STYLE.search(style)
     if match:
-        return match.group(1).lower() in {"pre", "pre-wrap", "break-spaces"}
-    return inherited
+        return match.group(1).lower() in PRESERVING_WHITE_SPACE
+    return None
 
 
 # ------------------------------------------------------------------ choosing content
@@ -298,11 +323,11 @@ def choose_content(root: etree._Element) -> etree._Element:
     body = root.find("body")
     if body is None:
         body = root
-    stats = _text_stats(body)
+    data_tables = [t for t in body.iter("table") if not _is_layout_table(t)]
+    stats = _text_stats(body, [t for t in data_tables if not _has_links(t)])
     page_text = stats[body].unlinked
     if page_text == 0:
         return body
-    data_tables = [t for t in body.iter("table") if not _is_layout_table(t)]
     in_data_table = _elements_inside(data_tables)
     holders = _common_ancestors(t for t in data_tables if _is_report_table(t))
 
@@ -313,45 +338,78 @@ def choose_content(root: etree._Element) -> etree._Element:
             and (holders is None or el in holders)
         )
 
-    elements = list(stats)  # reversed document order: inner elements come first
-    for el in elements:
-        if _is_named_container(el) and qualifies(el, NAMED_CONTAINER_SHARE):
+    # Reversed document order: inner elements come first. The share of text is tested
+    # first, as few elements hold most of it.
+    named_floor = NAMED_CONTAINER_SHARE * page_text
+    for el, counts in stats.items():
+        if (counts.unlinked > named_floor and qualifies(el, NAMED_CONTAINER_SHARE)
+                and _is_named_container(el)):
             return el
-    for el in elements:
-        if _tag(el) in CONTAINER_TAGS and qualifies(el, DENSITY_CONTAINER_SHARE):
+    dense_floor = DENSITY_CONTAINER_SHARE * page_text
+    for el, counts in stats.items():
+        if (counts.unlinked > dense_floor and qualifies(el, DENSITY_CONTAINER_SHARE)
+                and _tag(el) in CONTAINER_TAGS):
             return el
     return body
 
 
-def _text_stats(body: etree._Element) -> dict[etree._Element, _TextStats]:
+def _text_stats(body: etree._Element,
+                summarised: Iterable[etree._Element] = ()) -> dict[etree._Element, _TextStats]:
     """Visible and link character counts for every element under ``body``.
 
     Elements are visited in reverse document order, so every element's children are
-    counted before the element itself; the returned dict keeps that order.
+    counted before the element itself; the returned dict keeps that order. The elements
+    in ``summarised`` (data tables without links: they are never chosen, nor is anything
+    in them) are counted in one pass over their text, and what they contain is left out.
     """
+    whole = set(summarised)
+    left_out: set[etree._Element] = set()
+    for table in whole:
+        left_out.update(islice(table.iter(), 1, None))  # iter() yields the table first
     stats: dict[etree._Element, _TextStats] = {}
+    # This visits every element of the page: the counting is written out with local
+    # variables (``_visible_chars`` inlined) rather than through helper calls.
     for el in reversed(list(body.iter())):
-        own = _TextStats(total=_visible_chars(el.text))
+        if el in left_out:
+            continue
+        if el in whole:
+            stats[el] = _TextStats(_visible_chars("".join(el.itertext())), 0)
+            continue
+        text = el.text
+        total = len("".join(text.split())) if text else 0
+        linked = 0
         for child in el:
             child_stats = stats.get(child)
             if child_stats is not None:
-                own.total += child_stats.total
-                own.linked += child_stats.linked
-            own.total += _visible_chars(child.tail)
-        if _tag(el) == "a":
-            own.linked = own.total
-        stats[el] = own
+                total += child_stats.total
+                linked += child_stats.linked
+            tail = child.tail
+            if tail:
+                total += len("".join(tail.split()))
+        if el.tag in LINK_TAGS:
+            linked = total
+        stats[el] = _TextStats(total, linked)
     return stats
 
 
+#: The tag names ``_tag`` reads as "a", compared as they are where every element is seen.
+LINK_TAGS = ("a", "A")
+
+
 def _visible_chars(text: str | None) -> int:
-    return len(ANY_WS_RUN.sub("", text)) if text else 0
+    """Characters other than whitespace (``str.split`` and the regex ``\\s`` agree on what
+    whitespace is; splitting is the faster of the two)."""
+    return len("".join(text.split())) if text else 0
 
 
 def _is_named_container(el: etree._Element) -> bool:
     names = (el.get("class") or "").lower().split()
     names.append((el.get("id") or "").strip().lower())
     return any(name in ARTICLE_CONTAINER_NAMES for name in names)
+
+
+def _has_links(el: etree._Element) -> bool:
+    return next(el.iter(*LINK_TAGS), None) is not None
 
 
 def _elements_inside(tables: list[etree._Element]) -> set[etree._Element]:
@@ -435,7 +493,9 @@ def _span(value: str | None, limit: int) -> int:
     """A span attribute read as browsers read it: leading digits count, junk means 1.
     Returns 0 for an explicit zero (``rowspan="0"``); the caller decides what that means.
     """
-    match = SPAN_DIGITS.match(value or "")
+    if not value:
+        return 1
+    match = SPAN_DIGITS.match(value)
     if not match:
         return 1
     return min(int(match.group(1)), limit)
@@ -495,13 +555,19 @@ def read_table(table: etree._Element, preserve: bool | None = None) -> Table:
         offset = len(result.rows)
         result.rows.extend([] for _ in range(kept_before[-1]))
         for p in _place_group(cells_by_row):
-            text, raw = cell_text(p.element, preserve)
+            text, raw = _memo_cell_text(p.element, preserve)
             row = offset + kept_before[p.row]
             rowspan = kept_before[p.row + p.rowspan] - kept_before[p.row]
-            result.rows[row].append(
-                Cell(text=text, row=row, col=p.col, rowspan=rowspan, colspan=p.colspan, raw=raw)
-            )
+            result.rows[row].append(_cell(text, raw, row, p.col, rowspan, p.colspan))
     return result
+
+
+@lru_cache(maxsize=16384)
+def _cell(text: str, raw: str, row: int, col: int, rowspan: int, colspan: int) -> Cell:
+    """A table cell. Cells are immutable values, and pages made from one template repeat
+    most of theirs (labels, zeros, blanks) at the same positions, so an equal cell is
+    shared rather than built again."""
+    return Cell(text=text, row=row, col=col, rowspan=rowspan, colspan=colspan, raw=raw)
 
 
 # -------------------------------------------------------------------- text walking
@@ -529,7 +595,7 @@ class _LineBuffer:
 
     def pending(self) -> bool:
         """Whether the current line holds visible text."""
-        return any(piece.strip(ASCII_WS + KEPT_SPACE + KEPT_TAB) for piece in self.pieces)
+        return bool("".join(self.pieces).strip(INVISIBLE))
 
 
 def _finish_line(text: str) -> str:
@@ -561,16 +627,18 @@ class _Walker:
             self.add_text("".join(el.itertext()), preserve)
             return
         block = tag in BLOCK_TAGS
-        preserve = _preserves(el, preserve)
+        preserve = _preserves(el, preserve, tag)
         if block:
             self.enter_block(tag)
-        if el.text:
-            self.add_text(el.text, preserve)
+        text = el.text  # lxml builds the string on every access: read it once
+        if text:
+            self.add_text(text, preserve)
         for child in el:
             if isinstance(child.tag, str):
                 self.visit(child, preserve, depth + 1)
-            if child.tail:
-                self.add_text(child.tail, preserve)
+            tail = child.tail
+            if tail:
+                self.add_text(tail, preserve)
         if block:
             self.leave_block(tag)
 
@@ -647,14 +715,44 @@ def cell_text(td: etree._Element, preserve: bool | None = None) -> tuple[str, st
     if preserve is None:
         preserve = _inherited_preserve(td)
     preserve = _preserves(td, preserve)
-    if td.text:
-        walker.add_text(td.text, preserve)
+    text = td.text
+    if text:
+        walker.add_text(text, preserve)
     for child in td:
         if isinstance(child.tag, str):
             walker.visit(child, preserve, depth=0)
-        if child.tail:
-            walker.add_text(child.tail, preserve)
+        tail = child.tail
+        if tail:
+            walker.add_text(tail, preserve)
     return walker.result()
+
+
+#: Cells read so far, by markup and whitespace mode; small cells only, so the memo stays
+#: small. Emptied when full.
+_CELL_TEXTS: dict[tuple[str, bool], tuple[str, str]] = {}
+MEMO_CELLS = 16384
+MEMO_MARKUP_CHARS = 1000
+
+
+def _memo_cell_text(td: etree._Element, preserve: bool) -> tuple[str, str]:
+    """:func:`cell_text`, memoised on the cell's markup.
+
+    What a cell reads as depends only on its own markup (tags, attributes, text; its tail
+    is not part of it) and on whether whitespace is kept around it, and the XML
+    serialisation states all of that unambiguously. Pages made from one template repeat
+    most cells exactly, and serialising a cell in C costs far less than walking it.
+    """
+    markup = etree.tostring(td, encoding="unicode", with_tail=False)
+    if len(markup) > MEMO_MARKUP_CHARS:
+        return cell_text(td, preserve)
+    key = (markup, preserve)
+    found = _CELL_TEXTS.get(key)
+    if found is None:
+        found = cell_text(td, preserve)
+        if len(_CELL_TEXTS) >= MEMO_CELLS:
+            _CELL_TEXTS.clear()
+        _CELL_TEXTS[key] = found
+    return found
 
 
 class _ContentWalker(_Walker):

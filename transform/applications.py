@@ -11,6 +11,7 @@ in different groups. Vertically merged group labels reach later rows either as a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from extract.document import Cell
@@ -97,8 +98,15 @@ def _is_header_row(cells: list[Cell], tmap: TemplateMap) -> bool:
 
 
 def _is_data_row(ref: RowRef, tmap: TemplateMap) -> bool:
-    return any(tmap.application_row_index(None).match(c.text) for c in ref.cells
-               if c.text.strip() and parse_cell(c.text).status == "unparsed")
+    return any(_names_a_row(c.text, tmap) for c in ref.cells)
+
+
+@lru_cache(maxsize=65536)
+def _names_a_row(text: str, tmap: TemplateMap) -> bool:
+    """Whether a cell's text is the label of a row of table 三 (memoised: the header and
+    row detection ask this of every cell of the table, twice)."""
+    return bool(text.strip() and parse_cell(text).status == "unparsed"
+                and tmap.application_row_index(None).match(text))
 
 
 class _RowReader:
@@ -171,12 +179,12 @@ def interpret_applications(table: LogicalTable | None, tmap: TemplateMap) -> App
             continue
         seen.add(code)
         result.rows_seen.add(code)
+        row_label = printed(leaf.text) if leaf else None
         for column, cell in zip(columns, value_cells, strict=True):
             parsed = read_value(ref, cell, f"{code}/{column.code}", result.problems)
             result.facts.append(fact(
                 ref, cell, parsed.value, row=code, applicant=column.code,
-                row_label_zh=printed(leaf.text) if leaf else None,
-                applicant_label_zh=column.label_zh))
+                row_label_zh=row_label, applicant_label_zh=column.label_zh))
     return result
 
 
@@ -188,13 +196,18 @@ def _unidentified(ref: RowRef, labels: list[Cell], tmap: TemplateMap,
         return
     known = all(
         tmap.applicant_index.match(t) or tmap.application_group_index.match(t)
-        or normalise_label(t) in {normalise_label(g) for g in
-                                  tmap.table_info("applications")["column_groups"]}
+        or normalise_label(t) in _column_group_forms(tmap)
         or "勾稽" in t
         for t in texts
     )
     if not known and any(parse_cell(c.text).is_number for c in ref.cells):
         result.problems.append(Problem("unmapped_row", row_text(ref), location(ref)))
+
+
+@lru_cache(maxsize=4)
+def _column_group_forms(tmap: TemplateMap) -> frozenset[str]:
+    """Normalised captions of the applicant column groups (derived from the map once)."""
+    return frozenset(normalise_label(g) for g in tmap.table_info("applications")["column_groups"])
 
 
 def derive_rows(facts: list[dict[str, Any]], template: str, tmap: TemplateMap) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from extract.document import Cell
@@ -26,8 +27,12 @@ def provenance(ref: RowRef, cell: Cell | None) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=16384)
 def printed(text: str) -> str:
-    """A label as printed, with the line breaks of narrow cells joined back up."""
+    """A label as printed, with the line breaks of narrow cells joined back up.
+
+    Memoised because every fact row repeats its row and column labels.
+    """
     lines = [line.strip(VALUE_BLANKS) for line in text.splitlines()]
     joined = "".join(lines) if all(len(x) <= 4 for x in lines if x) else " ".join(
         x for x in lines if x)

@@ -72,17 +72,23 @@ def _strong_labels(tmap: TemplateMap) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=65536)
+def _cell_kind(text: str, tmap: TemplateMap) -> str | None:
+    """The table kind one cell's text points to (memoised: every row of every table is
+    classified, and their label and value texts repeat across rows and reports)."""
+    if not text.strip():
+        return None
+    kind = _strong_labels(tmap).get(normalise_label(text))
+    if kind is None and "第二十条" in fold(text):
+        kind = "active_disclosure"
+    return kind
+
+
 def row_kind(cells: tuple[Cell, ...], tmap: TemplateMap) -> str | None:
     """The table kind a row's labels point to, or None when it has no telling label."""
-    strong = _strong_labels(tmap)
     votes: dict[str, int] = {}
     for cell in cells:
-        if not cell.text.strip():
-            continue
-        form = normalise_label(cell.text)
-        kind = strong.get(form)
-        if kind is None and "第二十条" in fold(cell.text):
-            kind = "active_disclosure"
+        kind = _cell_kind(cell.text, tmap)
         if kind is not None:
             votes[kind] = votes.get(kind, 0) + 1
     if not votes:

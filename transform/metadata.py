@@ -10,11 +10,12 @@ the signature date at the end, when printed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from extract.document import Document, Paragraph
+from transform.labels import nfkc
 
 REPORT_WORDS = re.compile(
     r"(?:关于)?(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年度?\s*"
@@ -28,6 +29,7 @@ CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3,
 DATE = re.compile(r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
 CN_DATE = re.compile(r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月"
                      r"([一二三四五六七八九十]{1,3})日")
+BLANKS = re.compile(r"[\s\u00a0\u2002\u3000]+")
 HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|第[一二三四五六七八九十]+)")
 
 
@@ -40,8 +42,16 @@ class Metadata:
     looks_like_report: bool
 
 
+@lru_cache(maxsize=4096)
+def _nfkc(text: str) -> str:
+    """NFKC of a paragraph, memoised: the title search, the year search and the report
+    test each read the opening paragraphs again."""
+    return nfkc(text)
+
+
+@lru_cache(maxsize=4096)
 def _clean(text: str) -> str:
-    return re.sub(r"[\s\u00a0\u2002\u3000]+", "", unicodedata.normalize("NFKC", text))
+    return BLANKS.sub("", _nfkc(text))
 
 
 def find_title(paragraphs: list[Paragraph]) -> tuple[str | None, int]:
@@ -131,7 +141,7 @@ def find_year(title: str | None, paragraphs: list[Paragraph]) -> int | None:
         if cn:
             return _cn_number(cn.group(1))
     for para in paragraphs[:12]:
-        match = YEAR.search(unicodedata.normalize("NFKC", para.text))
+        match = YEAR.search(_nfkc(para.text))
         if match:
             return int(match.group(1))
     return None
@@ -160,14 +170,19 @@ def find_published_date(paragraphs: list[Paragraph], report_year: int | None) ->
     return None
 
 
+def _opening_reads_like_report(paragraphs: list[Paragraph]) -> bool:
+    """The report wording in the opening paragraphs (asked only when the title lacks it,
+    since folding forty paragraphs costs more than everything else here)."""
+    text = "".join(_clean(p.text) for p in paragraphs[:40])
+    return "政府信息公开" in text and ("年度报告" in text or "主动公开" in text)
+
+
 def read_metadata(doc: Document) -> tuple[Metadata, int]:
     """Metadata and the number of leading paragraphs that form the title."""
     paragraphs = doc.paragraphs
     title, used = find_title(paragraphs)
     year = find_year(title, paragraphs)
-    text = "".join(_clean(p.text) for p in paragraphs[:40])
-    looks = bool(TITLE_MARK.search(title or "")) or (
-        "政府信息公开" in text and ("年度报告" in text or "主动公开" in text))
+    looks = bool(TITLE_MARK.search(title or "")) or _opening_reads_like_report(paragraphs)
     meta = Metadata(
         title=title,
         org_name=org_from_title(title),

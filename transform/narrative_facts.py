@@ -76,23 +76,39 @@ def _read(pattern: FactPattern, match: re.Match[str]) -> dict[str, Any]:
     return fact
 
 
+Statement = tuple[str, tuple[tuple[str, Any], ...]]
+
+
+@lru_cache(maxsize=32768)
+def _statements(sentence: str) -> tuple[Statement, ...]:
+    """(fact code, fields) of every statement in one sentence, in pattern order.
+
+    Memoised on the sentence: reports repeat their boilerplate sentences word for word,
+    and the fields are plain values, so the rows built from them are fresh each time.
+    """
+    folded = SPACES.sub("", fold_width(sentence))
+    found: list[Statement] = []
+    for pattern in fact_patterns():
+        if pattern.context and not pattern.context.search(folded):
+            continue
+        seen: set[tuple[int, int]] = set()
+        for regex in pattern.patterns:
+            for match in regex.finditer(folded):
+                if any(s < match.end() and match.start() < e for s, e in seen):
+                    continue
+                seen.add(match.span())
+                found.append((pattern.code, tuple(_read(pattern, match).items())))
+    return tuple(found)
+
+
 def extract_facts(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of ``narrative_facts`` for one report's sections (in document order)."""
     rows: list[dict[str, Any]] = []
     for section in sections:
         for sentence in sentences(section["text"]):
-            folded = SPACES.sub("", fold_width(sentence))
-            for pattern in fact_patterns():
-                if pattern.context and not pattern.context.search(folded):
-                    continue
-                seen: set[tuple[int, int]] = set()
-                for regex in pattern.patterns:
-                    for match in regex.finditer(folded):
-                        if any(s < match.end() and match.start() < e for s, e in seen):
-                            continue
-                        seen.add(match.span())
-                        rows.append({"fact": pattern.code, "section": section["section"],
-                                     "sentence": sentence, **_read(pattern, match)})
+            for code, fields in _statements(sentence):
+                rows.append({"fact": code, "section": section["section"],
+                             "sentence": sentence, **dict(fields)})
     return _number_and_pick(rows)
 
 

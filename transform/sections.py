@@ -32,6 +32,9 @@ TOP_NUMBER = re.compile(
 ARABIC_NUMBER = re.compile(r"^\s*\d{1,2}\s*[、.．]\s*")
 SUB_NUMBER = re.compile(r"^\s*[（(]")
 MAX_HEADING = 40
+WHITESPACE = re.compile(r"\s+")
+SENTENCE_END = re.compile(r"[。；;]")
+APPENDIX_HEADING = re.compile(r"^(?:附件|附表)\s*\d*\s*[：:]?")
 
 
 @dataclass
@@ -48,7 +51,7 @@ class Section:
 
 def classify_heading(text: str) -> str | None:
     """The section a heading names, or None when it names none."""
-    body = re.sub(r"\s+", "", text)
+    body = WHITESPACE.sub("", text)
     for name, pattern in SECTION_PATTERNS:
         if pattern.search(body):
             return name
@@ -58,11 +61,11 @@ def classify_heading(text: str) -> str | None:
 def _heading_kind(para: Paragraph) -> tuple[bool, str | None]:
     """(is a heading, section it names)."""
     text = para.text.strip()
-    compact = re.sub(r"\s+", "", text)
+    compact = WHITESPACE.sub("", text)
     if not compact or SUB_NUMBER.match(text):
         return False, None
-    short = len(compact) <= MAX_HEADING and not re.search(r"[。；;]", compact[:-1])
-    if re.match(r"^(?:附件|附表)\s*\d*\s*[：:]?", compact) and len(compact) <= 60:
+    short = len(compact) <= MAX_HEADING and not SENTENCE_END.search(compact[:-1])
+    if APPENDIX_HEADING.match(compact) and len(compact) <= 60:
         return True, "appendix"
     named = classify_heading(compact) if short else None
     if TOP_NUMBER.match(text) and short:

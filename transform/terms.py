@@ -15,8 +15,10 @@ tagging (jieba.posseg, about five times slower) runs only when asked for.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from transform.lexicon import USERDICT_PATH, read_userdict
@@ -72,6 +74,36 @@ def _pieces(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return found, [part for part in rest.split("\n") if part.strip()]
 
 
+@lru_cache(maxsize=1)
+def _han_block() -> re.Pattern[str]:
+    """The pattern jieba's ``cut`` splits its input with before segmenting each run."""
+    import jieba
+
+    return jieba.re_han_default
+
+
+@lru_cache(maxsize=65536)
+def _block_terms(block: str) -> tuple[TermKey, ...]:
+    """The (term, None) keys of what jieba cuts from one run of word characters, in order.
+
+    ``Tokenizer.cut`` segments each run of word characters (``jieba.re_han_default``)
+    on its own and yields everything between runs one character at a time, so a
+    stretch's terms are the terms of its runs, and a run cuts the same way wherever it
+    occurs (the dictionary is fixed once loaded). Reports share most of their template
+    wording, so the cut of a run is memoised.
+    """
+    words = (w.strip() for w in tokenizer().cut(block, HMM=True))
+    return tuple((word, None) for word in words if is_term(word))
+
+
+@lru_cache(maxsize=16384)
+def _tagged_terms(stretch: str) -> tuple[tuple[str, str], ...]:
+    """(term, part of speech) in one stretch, in order (memoised like :func:`_block_terms`;
+    the tagger splits its input by its own rules, so whole stretches are the unit here)."""
+    pairs = ((pair.word.strip(), pair.flag) for pair in pos_tokenizer().cut(stretch, HMM=True))
+    return tuple((word, flag) for word, flag in pairs if is_term(word))
+
+
 def count_terms(text: str, pos: bool = False) -> Counter[TermKey]:
     """Counts of (term, part of speech) in one text; the tag is None unless ``pos``."""
     found, stretches = _pieces(fold_width(text))
@@ -79,19 +111,14 @@ def count_terms(text: str, pos: bool = False) -> Counter[TermKey]:
     for term, tag in found:
         counts[(term, tag if pos else None)] += 1
     if pos:
-        tagger = pos_tokenizer()
         for stretch in stretches:
-            for pair in tagger.cut(stretch, HMM=True):
-                word = pair.word.strip()
-                if is_term(word):
-                    counts[(word, pair.flag)] += 1
+            counts.update(_tagged_terms(stretch))
     else:
-        tok = tokenizer()
+        runs = _han_block()
         for stretch in stretches:
-            for word in tok.cut(stretch, HMM=True):
-                word = word.strip()
-                if is_term(word):
-                    counts[(word, None)] += 1
+            # Text between runs is punctuation, spaces or symbols, cut one by one into
+            # single characters: never a term.
+            counts.update(chain.from_iterable(map(_block_terms, runs.findall(stretch))))
     return counts
 
 

@@ -7,10 +7,10 @@ Shared by the segmenter (transform/terms.py) and the dictionary generator
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from transform.labels import nfkc
 from transform.template_map import load_template_map
 
 STOPWORDS_PATH = Path(__file__).with_name("stopwords.txt")
@@ -33,8 +33,8 @@ def stopwords() -> frozenset[str]:
 
 
 def fold_width(text: str) -> str:
-    """Full-width and half-width forms unified (ＡＢＣ → ABC, １２ → 12)."""
-    return unicodedata.normalize("NFKC", text)
+    """Full-width and half-width forms unified (ＡＢＣ → ABC, １２ → 12): NFKC."""
+    return nfkc(text)
 
 
 def is_term(word: str) -> bool:
