@@ -18,7 +18,7 @@ from crawl.fetch import Fetcher, FetchError, blank_record, new_client
 from crawl.links import Link, extract_links
 from crawl.sources import Site
 from extract.document import UnreadableDocument
-from extract.html_reader import read_html
+from extract.readers import read_document
 from extract.sniff import sniff_format
 
 
@@ -56,10 +56,13 @@ class SiteCrawl:
         while listings and done < self.site.politeness.max_listing_pages:
             url = listings.pop(0)
             done += 1
-            body = await self.fetch(url, "listing", referrer=None)
-            if body is None:
+            try:
+                body = await self.fetch(url, "listing", referrer=None)
+                links = extract_links(body, url) if body is not None else []
+            except Exception as exc:  # one bad listing page must not stop the crawl
+                self.records.append(self.internal_error(url, "listing", None, exc))
                 continue
-            for link in extract_links(body, url):
+            for link in links:
                 kind = self.classify(link)
                 if kind is None or link.url in self.seen:
                     continue
@@ -76,9 +79,14 @@ class SiteCrawl:
         try:
             await self.report(url, referrer)
         except Exception as exc:  # one bad page must not stop the crawl
-            record = blank_record(url, self.site.name, "report_page", referrer)
-            record["error"] = f"internal_error: {type(exc).__name__}: {exc}"
-            self.records.append(record)
+            self.records.append(self.internal_error(url, "report_page", referrer, exc))
+
+    def internal_error(self, url: str, role: str, referrer: str | None,
+                       exc: Exception) -> dict[str, Any]:
+        """The record of a page that broke the crawler's own code."""
+        record = blank_record(url, self.site.name, role, referrer)
+        record["error"] = f"internal_error: {type(exc).__name__}: {exc}"
+        return record
 
     def classify(self, link: Link) -> str | None:
         profile = self.site.profile
@@ -147,11 +155,13 @@ class SiteCrawl:
 
 
 def is_inline_report(body: bytes, site: Site) -> bool:
-    """A report page that holds the report itself, not only a link to a file."""
-    if sniff_format(body) != "html":
-        return sniff_format(body) not in ("empty", "binary")
+    """A report page that holds the report itself, not only a link to a file. The page
+    is read the way the build will read it (size limit and XML checks included)."""
+    fmt = sniff_format(body)
+    if fmt != "html":
+        return fmt not in ("empty", "binary")
     try:
-        doc = read_html(body)
+        doc = read_document(body)
     except UnreadableDocument:
         return False
     chars = sum(len(p.text) for p in doc.paragraphs)

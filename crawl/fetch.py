@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from protego import Protego
@@ -26,6 +26,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from crawl.links import absolute_url
 from crawl.sources import Politeness, Site
 from gongkai import __version__
 
@@ -143,7 +144,11 @@ class Fetcher:
                 current, politeness, headers, retry)
             attempts += tries
             if status in REDIRECTS and "location" in response_headers:
-                current = urljoin(current, response_headers["location"])
+                target = absolute_url(current, response_headers["location"])
+                if target is None:
+                    raise FetchError("bad_redirect",
+                                     repr(response_headers["location"][:200]))
+                current = target
                 continue
             return Response(url, current, status, response_headers, body, attempts)
         raise FetchError("too_many_redirects", f"more than {politeness.max_redirects}")
@@ -170,6 +175,8 @@ class Fetcher:
             raise FetchError("timeout", f"{type(exc).__name__} after {tries} attempts") from exc
         except httpx.TransportError as exc:
             raise FetchError("connection", f"{type(exc).__name__}: {exc}") from exc
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise FetchError("bad_url", f"{type(exc).__name__}: {exc}") from exc
         raise FetchError("connection", "no attempt made")  # pragma: no cover
 
     async def _once(self, url: str, politeness: Politeness,

@@ -12,7 +12,10 @@ report's figures. Text boxes and content controls in the body are read in place,
 some portals' templates put whole tables inside them.
 
 The bytes come from the internet, so the zip is checked for decompression bombs before
-anything is inflated, and the XML parser neither resolves entities nor touches the network.
+anything is inflated, a part that declares a DTD is refused before it is parsed (Office
+packages never carry one, and entity declarations are how XML attacks travel: entity
+expansion, external entities reading local files or URLs), and the XML parser itself
+neither resolves entities nor touches the network, whatever gets past that check.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
 
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import DefusedXMLParser
 from lxml import etree
 
 from extract.document import Block, Cell, Document, Paragraph, Table, UnreadableDocument
@@ -35,13 +40,19 @@ ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
 MAIN_PART = "word/document.xml"
 STYLES_PART = "word/styles.xml"
 
-#: No real report's XML comes near this; a bigger part is an attack or a broken file.
-MAX_XML_BYTES = 200 * 1024 * 1024
+#: No real report's XML comes near this (a hundred pages of tables is about 10 MB); a
+#: bigger part is an attack or a broken file. Parsed, XML takes several times its size.
+MAX_XML_BYTES = 64 * 1024 * 1024
 #: Word's XML deflates about 10-30x; far beyond that the archive is built to explode.
 MAX_RATIO = 200
 #: Below this size a part cannot do harm whatever its ratio, and tiny parts of repeated
 #: markup legitimately compress very well.
 RATIO_FLOOR = 1024 * 1024
+#: Parts are inflated this much at a time.
+READ_CHUNK = 1024 * 1024
+#: The prolog (declaration, comments, DOCTYPE) is checked in pieces of this size until the
+#: root element starts, so a part is never read twice in full.
+PROLOG_CHUNK = 64 * 1024
 #: Word allows 63 columns; anything wildly larger is a corrupt span, not a layout.
 MAX_SPAN = 1000
 
@@ -470,9 +481,12 @@ def _refuse_ole(data: bytes) -> None:
         raise UnreadableDocument("legacy_word", "old .doc format needs conversion")
 
 
-def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
-    """Inflate one part, refusing sizes and ratios no Word document has."""
-    info = zf.getinfo(name)
+def refuse_bomb(info: zipfile.ZipInfo) -> None:
+    """Refuse a package part whose declared size or compression ratio no office document
+    has, before a byte of it is inflated. A part that lies about its size cannot get
+    past this either: zipfile stops inflating at the declared size (and then fails the
+    checksum)."""
+    name = info.filename
     if info.file_size > MAX_XML_BYTES:
         raise UnreadableDocument(
             "zip_bomb", f"{name} would inflate to {info.file_size} bytes")
@@ -480,17 +494,94 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
     if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
         raise UnreadableDocument(
             "zip_bomb", f"{name} is compressed {ratio:.0f}x, more than any real document")
-    with zf.open(info) as stream:
-        content = stream.read(MAX_XML_BYTES + 1)
-    if len(content) > MAX_XML_BYTES:
-        raise UnreadableDocument("zip_bomb", f"{name} inflates beyond {MAX_XML_BYTES} bytes")
-    return content
 
 
-def _parse(xml: bytes) -> Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
-    return etree.fromstring(xml, parser)
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """Inflate one part, refusing sizes and ratios no Word document has."""
+    info = zf.getinfo(name)
+    refuse_bomb(info)
+    chunks: list[bytes] = []
+    size = 0
+    with zf.open(info) as stream:  # in pieces: one big read inflates all it can at once
+        while chunk := stream.read(READ_CHUNK):
+            size += len(chunk)
+            if size > MAX_XML_BYTES:
+                raise UnreadableDocument(
+                    "zip_bomb", f"{name} inflates beyond {MAX_XML_BYTES} bytes")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _RootReached(Exception):
+    """The prolog is over: the root element has started."""
+
+
+class _StopAtRoot:
+    """A parser target that stops the parse at the first element: only the prolog, where
+    a DTD has to stand, is looked at."""
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        raise _RootReached
+
+    def close(self) -> None:
+        return None
+
+
+def refuse_dtd(chunks: Iterable[bytes], part: str, bare_doctype: bool = False) -> None:
+    """Refuse a part whose prolog declares a DTD, entities or external references.
+
+    The packaging standard Office files follow forbids DTDs in package parts and Word
+    refuses to open such a file ("DTD prohibited"), so a DOCTYPE here is never a real
+    document: it is a crafted file (billion laughs, an external entity pointing at
+    ``file:///etc/passwd`` or an internal URL). expat, through defusedxml, reads only as
+    far as the root element; a prolog it cannot parse is left to lxml to reject.
+
+    OpenDocument packages are checked with it too, with ``bare_doctype``: old
+    OpenOffice versions wrote a DOCTYPE naming their DTD (no internal subset) into
+    their manifests, so there only entity declarations are refused.
+    """
+    parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=not bare_doctype,
+                              forbid_entities=True, forbid_external=True)
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+    except _RootReached:
+        return
+    except DTDForbidden as exc:
+        raise _unsafe(part, f"declares a DTD (<!DOCTYPE {exc.name} ...>)") from exc
+    except (EntitiesForbidden, ExternalReferenceForbidden) as exc:
+        name = getattr(exc, "name", None) or getattr(exc, "system_id", None) or "?"
+        raise _unsafe(part, f"declares or loads an entity ({name})") from exc
+    except (SyntaxError, ValueError, LookupError):
+        return  # not well-formed, or in an encoding expat lacks: lxml decides
+
+
+def _unsafe(part: str, what: str) -> UnreadableDocument:
+    return UnreadableDocument(
+        "unsafe_xml", f"{part} {what}; office documents never do: refused, no entity read")
+
+
+def _xml_parser() -> etree.XMLParser:
+    """lxml that loads no DTD, substitutes no entity, opens no URL and keeps its size
+    limits: safe on its own, even for XML the DTD check did not see."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def _parse(xml: bytes, part: str) -> Element:
+    """One part parsed, after the DTD check; a DTD only lxml could see is refused too."""
+    refuse_dtd((xml[i:i + PROLOG_CHUNK] for i in range(0, len(xml), PROLOG_CHUNK)), part)
+    try:
+        root = etree.fromstring(xml, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        if "entity" in str(exc).lower() and b"<!ENTITY" in xml:
+            # libxml2 stopping an entity bomb in an encoding expat could not check
+            raise _unsafe(part, f"declares entities that expand without end ({exc})") from exc
+        raise
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype:  # a DTD in an encoding expat lacks: parsed unexpanded, still refused
+        raise _unsafe(part, f"declares a DTD (<!DOCTYPE {docinfo.root_name} ...>)")
+    return root
 
 
 def _open_parts(data: bytes) -> tuple[bytes, bytes | None]:
@@ -516,7 +607,7 @@ def _style_map(styles_xml: bytes | None, doc: Document) -> dict[str, str | None]
     if styles_xml is None:
         return {}
     try:
-        root = _parse(styles_xml)
+        root = _parse(styles_xml, STYLES_PART)
     except etree.XMLSyntaxError as exc:
         doc.warnings.append(("docx_styles_unreadable", f"{STYLES_PART}: {exc}"))
         return {}
@@ -528,12 +619,12 @@ def read_docx(data: bytes) -> Document:
     """Read a .docx into a :class:`Document` (source_format ``docx``).
 
     Raises :class:`UnreadableDocument` with code ``encrypted``, ``legacy_word``,
-    ``zip_bomb`` or ``unreadable_docx`` when there is no document to read.
+    ``zip_bomb``, ``unsafe_xml`` or ``unreadable_docx`` when there is no document to read.
     """
     _refuse_ole(data)
     main_xml, styles_xml = _open_parts(data)
     try:
-        root = _parse(main_xml)
+        root = _parse(main_xml, MAIN_PART)
     except etree.XMLSyntaxError as exc:
         raise UnreadableDocument(
             "unreadable_docx", f"{MAIN_PART} is not well-formed XML: {exc}") from exc

@@ -47,6 +47,12 @@ from extract.document import Block, Cell, Document, Paragraph, Table, Unreadable
 READ_DPI = 200
 MIN_DPI = 190
 MAX_DPI = 300
+#: An A3 page scanned at 600 dpi is 70 megapixels; a frame beyond this is no page scan.
+MAX_FRAME_PIXELS = 100_000_000
+#: All frames of one image file together: about 45 A4 pages at 300 dpi.
+MAX_IMAGE_PIXELS = 400_000_000
+#: Frames (pages) of one image file, as for PDF pages.
+MAX_FRAMES = 500
 #: Height of a line of 12 pt body text in inches, to tell an image's resolution from its
 #: text when the file does not say (or says 72 dpi, as phone pictures do).
 BODY_TEXT_INCHES = 0.145
@@ -1036,18 +1042,36 @@ def _lowest(a: float | None, b: float | None) -> float | None:
 # ---------------------------------------------------------------------------- images
 
 def _frames(data: bytes) -> list[Image.Image]:
-    """Every frame of an image file (a multi-page TIFF has several), decoded."""
+    """Every frame of an image file (a multi-page TIFF has several), decoded.
+
+    Sizes are checked from the headers before anything is decoded: a few KB of PNG can
+    declare gigapixels, and a GIF thousands of frames, which would take all the memory
+    there is (Pillow itself refuses only beyond 179 megapixels, one frame at a time).
+    """
     try:
         image = Image.open(io.BytesIO(data))
         dpi = image.info.get("dpi")
+        n_frames = getattr(image, "n_frames", 1)
+        if n_frames > MAX_FRAMES:
+            raise UnreadableDocument(
+                "too_many_pages", f"the image has {n_frames} frames; reports over "
+                f"{MAX_FRAMES} pages are not read")
         frames = []
-        for frame in ImageSequence.Iterator(image):
+        total = 0
+        for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+            width, height = frame.size
+            total += width * height
+            if width * height > MAX_FRAME_PIXELS or total > MAX_IMAGE_PIXELS:
+                raise UnreadableDocument(
+                    "image_too_large", f"frame {number} is {width}x{height} pixels; "
+                    f"{total / 1e6:.0f} megapixels so far, more than any scanned report")
             copy = frame.copy()
             copy.load()
             copy.info.setdefault("dpi", dpi)
             frames.append(copy)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
-            Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise UnreadableDocument("image_too_large", str(exc)) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise UnreadableDocument("unreadable_image",
                                  f"the image cannot be decoded: {exc}") from exc
     if not frames:

@@ -26,7 +26,7 @@ def has_word_stream(data: bytes) -> bool:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             if ole.exists(WORD_STREAM):
                 return True
-    except (OSError, ValueError, IndexError):
+    except Exception:  # a damaged or crafted container: olefile raises any kind
         pass
     return WORD_STREAM.encode("utf-16-le") in data
 
@@ -41,7 +41,7 @@ def word_encrypted(data: bytes) -> bool:
             if not ole.exists(WORD_STREAM):
                 return False
             head = ole.openstream(WORD_STREAM).read(12)
-    except (OSError, ValueError, IndexError):
+    except Exception:  # a damaged or crafted container: olefile raises any kind
         return False
     if len(head) < 12 or int.from_bytes(head[0:2], "little") != WORD_IDENT:
         return False

@@ -1181,22 +1181,128 @@ def _join_text(first: str, second: str) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
+class _ReferenceLoop(Exception):
+    """An indirect object that is, through a chain of references, a reference to itself."""
+
+
+def _guard_references(doc: Any) -> None:
+    """Make ``doc`` refuse reference loops instead of following them forever.
+
+    pdfminer resolves ``5 0 obj 6 0 R endobj`` / ``6 0 obj 5 0 R endobj`` by following
+    references until it meets something else, so such a pair hangs whatever reads the
+    value (a page's MediaBox, a stream's Length, the page tree). Every lookup goes
+    through the document's ``getobj``; this one follows a chain of bare references
+    itself, remembering what it has seen, and gives the value at its end.
+    """
+    from pdfminer.pdftypes import PDFObjRef
+
+    getobj = doc.getobj
+
+    def guarded(objid: int) -> Any:
+        obj = getobj(objid)
+        seen = {objid}
+        while isinstance(obj, PDFObjRef):
+            if obj.objid in seen:
+                raise _ReferenceLoop(f"object {objid} refers to itself through "
+                                     f"{len(seen)} reference(s)")
+            seen.add(obj.objid)
+            obj = getobj(obj.objid)
+        return obj
+
+    doc.getobj = guarded
+
+
+def _guarded_parser(stream: io.BytesIO) -> Any:
+    """A pdfminer parser that installs the reference guard on the document it serves, so
+    the document's own opening (trailer, catalog, encryption dictionary) is guarded."""
+    from pdfminer.pdfparser import PDFParser
+
+    class GuardedParser(PDFParser):
+        def set_document(self, doc: Any) -> None:
+            super().set_document(doc)
+            _guard_references(doc)
+
+    return GuardedParser(stream)
+
+
+def _failure(data: bytes, exc: BaseException) -> UnreadableDocument:
+    """The reason a PDF could not be opened or walked, as the failure to record."""
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+        return UnreadableDocument("encrypted",
+                                  "the PDF is password-protected and cannot be opened")
+    return UnreadableDocument("unreadable_pdf", _reason(data, cause))
+
+
+def _preflight(data: bytes) -> None:
+    """Refuse, before pdfplumber builds anything, a PDF that cannot be opened or whose
+    page tree is too big or too deep to walk.
+
+    pdfplumber makes an object for every page the first time its page list is asked for
+    (and again when it is closed), so a PDF with a million pages would be read whole
+    before it could be refused; here the tree is walked lazily and only up to the limit.
+    The declared ``/Count`` is refused too: it sizes page tables in other PDF libraries
+    (the renderer used for OCR), and no report declares more pages than it can have.
+    """
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        doc = PDFDocument(_guarded_parser(io.BytesIO(data)))
+        declared = resolve1(resolve1(doc.catalog.get("Pages"), {}).get("Count"))
+        if isinstance(declared, int) and declared > MAX_PAGES:
+            raise UnreadableDocument(
+                "too_many_pages",
+                f"the page tree declares {declared} pages; reports over {MAX_PAGES} "
+                "are not read")
+        n_pages = sum(1 for _ in itertools.islice(PDFPage.create_pages(doc), MAX_PAGES + 1))
+    except UnreadableDocument:
+        raise
+    except Exception as exc:  # pdfminer raises anything on hostile input
+        raise _failure(data, exc) from exc
+    if n_pages > MAX_PAGES:
+        raise UnreadableDocument(
+            "too_many_pages", f"more than {MAX_PAGES} pages; reports over {MAX_PAGES} "
+            "are not read")
+
+
 def _open(data: bytes) -> Any:
     """Open the PDF, turning parser failures into the reasons a report failed."""
     import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    _preflight(data)
     try:
-        return pdfplumber.open(io.BytesIO(data))
+        pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:  # pdfplumber wraps pdfminer's errors
-        cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
-        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
-            raise UnreadableDocument(
-                "encrypted", "the PDF is password-protected and cannot be opened") from exc
-        raise UnreadableDocument("unreadable_pdf", _reason(data, cause)) from exc
+        raise _failure(data, exc) from exc
+    _guard_references(pdf.doc)
+    return pdf
+
+
+def _structure(exc: BaseException) -> str | None:
+    """What a hostile structure did, when that is why reading failed (pdfplumber wraps
+    pdfminer's errors, so the causes below ``exc`` are looked at too)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, RecursionError):
+            return f"the PDF's objects are nested too deeply to read ({_describe(current)})"
+        if isinstance(current, _ReferenceLoop):
+            return f"the PDF has a reference loop ({current})"
+        wrapped = current.args[0] if current.args else None
+        current = (wrapped if isinstance(wrapped, BaseException)
+                   else current.__cause__ or current.__context__)
+    return None
 
 
 def _reason(data: bytes, exc: BaseException) -> str:
+    structure = _structure(exc)
+    if structure is not None:
+        return structure
     if b"%%EOF" not in data[-2048:]:
         return f"the PDF is truncated (no end-of-file marker): {_describe(exc)}"
     return f"the PDF is corrupt: {_describe(exc)}"
@@ -1208,18 +1314,23 @@ def _describe(exc: BaseException) -> str:
 
 
 def read_pdf(data: bytes) -> Document:
-    """Read a PDF into a :class:`Document`, or raise :class:`UnreadableDocument`."""
-    with _open(data) as pdf:
+    """Read a PDF into a :class:`Document`, or raise :class:`UnreadableDocument`.
+
+    The PDF is never closed through pdfplumber: its ``close`` walks the whole page tree
+    again, which on a damaged tree raises (or, on a huge one, takes minutes) after the
+    failure has already been recorded. Pages are closed one by one as they are read.
+    """
+    pdf = _open(data)
+    try:
         try:
             n_pages = len(pdf.pages)
         except Exception as exc:
-            raise UnreadableDocument("unreadable_pdf", _reason(data, exc)) from exc
+            raise _failure(data, exc) from exc
         if n_pages == 0:
             raise UnreadableDocument("unreadable_pdf", "the PDF has no pages")
-        if n_pages > MAX_PAGES:
-            raise UnreadableDocument(
-                "too_many_pages", f"{n_pages} pages; reports over {MAX_PAGES} are not read")
         pages = [_read_one(pdf, i) for i in range(n_pages)]
+    finally:
+        pdf.stream.close()
     _drop_furniture(pages)
     doc = Document(blocks=_assemble(pages), n_pages=n_pages)
     doc.warnings.extend(w for page in pages for w in page.warnings)
@@ -1240,6 +1351,7 @@ def _read_one(pdf: Any, index: int) -> _Page:
         raise
     except Exception as exc:
         raise UnreadableDocument(
-            "unreadable_pdf", f"page {index + 1} cannot be read: {_describe(exc)}") from exc
+            "unreadable_pdf",
+            f"page {index + 1} cannot be read: {_structure(exc) or _describe(exc)}") from exc
     finally:
         page.close()

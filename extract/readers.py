@@ -5,6 +5,8 @@ Adding a format means adding a reader here and nothing else.
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import Callable
 
 from extract.document import Document, UnreadableDocument
@@ -28,7 +30,60 @@ def _docx(data: bytes) -> Document:
 def _html(data: bytes) -> Document:
     from extract.html_reader import read_html
 
-    return read_html(data)
+    _refuse_entity_declarations(data)
+    data, truncated = bounded_page(data)
+    doc = read_html(data)
+    if truncated:
+        doc.warnings.append(("html_truncated", truncated))
+    return doc
+
+
+#: Report pages weigh tens or hundreds of KB; a Word "save as web page" export of a long
+#: report a few MB. Reading HTML costs about 2 s and 70 MB of memory per MB of table
+#: markup, so a bigger page is read up to here.
+MAX_HTML_BYTES = 8 * 1024 * 1024
+#: Images inlined as data: URIs, which make pages big without adding any text.
+DATA_URI = re.compile(rb"data:[\w.+/-]{0,100};base64,[A-Za-z0-9+/=\s]{1024,}")
+
+
+def bounded_page(data: bytes) -> tuple[bytes, str | None]:
+    """The page, cut to :data:`MAX_HTML_BYTES` (after dropping inline images) at the
+    start of a tag, and what was cut, if anything."""
+    if len(data) <= MAX_HTML_BYTES:
+        return data, None
+    size = len(data)
+    data = DATA_URI.sub(b"data:,", data)
+    if len(data) <= MAX_HTML_BYTES:
+        return data, None
+    cut = data.rfind(b"<", 0, MAX_HTML_BYTES)
+    if cut <= 0:
+        cut = MAX_HTML_BYTES
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        cut -= cut % 2  # between two UTF-16 code units
+    mb = 1024 * 1024
+    return data[:cut], (f"the page is {size / mb:.1f} MB; only its first "
+                        f"{cut / mb:.1f} MB were read")
+
+
+#: A DOCTYPE with an internal subset that declares entities, in a page's first bytes
+#: (NUL bytes removed, so UTF-16 and UTF-32 pages match too).
+ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^>\[]*\[.*?<!ENTITY", re.IGNORECASE | re.DOTALL)
+PROLOG_BYTES = 64 * 1024
+
+
+def _refuse_entity_declarations(data: bytes) -> None:
+    """Refuse an (X)HTML page that declares entities.
+
+    The HTML parser never expands them, but no portal page declares any: a page that
+    does is a crafted XML attack (billion laughs, an external entity naming a local file
+    or an internal URL), and refusing it says so instead of reading the declarations as
+    text.
+    """
+    head = data[:PROLOG_BYTES].replace(b"\x00", b"")
+    if ENTITY_DECLARATION.search(head):
+        raise UnreadableDocument(
+            "unsafe_xml", "the page declares XML entities in its DOCTYPE; no real page "
+            "does, it was refused unread")
 
 
 def _pdf(data: bytes) -> Document:
@@ -56,8 +111,40 @@ def _refuse_before_converting(source_ext: str, data: bytes) -> None:
             raise UnreadableDocument(
                 "conversion_failed", "an OLE file with no WordDocument stream (truncated, "
                 "damaged, or not a Word/WPS file); not converted")
-    elif source_ext == "odt" and _odf_encrypted(data):
-        raise UnreadableDocument("encrypted", "the OpenDocument file is password-protected")
+    elif source_ext == "odt":
+        if _odf_encrypted(data):
+            raise UnreadableDocument("encrypted", "the OpenDocument file is password-protected")
+        _refuse_hostile_package(data)
+
+
+def _refuse_hostile_package(data: bytes) -> None:
+    """Zip bombs and XML declaring entities, refused before LibreOffice inflates or parses
+    anything: the same checks the Word reader makes on its own parts, here on every part
+    (a damaged zip is left for LibreOffice to refuse)."""
+    import io
+    import zipfile
+    import zlib
+
+    from extract.docx_reader import MAX_XML_BYTES, PROLOG_CHUNK, refuse_bomb, refuse_dtd
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            total = sum(info.file_size for info in infos)
+            if total > 2 * MAX_XML_BYTES:
+                raise UnreadableDocument(
+                    "zip_bomb", f"the package would inflate to {total} bytes")
+            for info in infos:
+                refuse_bomb(info)
+                if info.filename.endswith(".xml"):
+                    with zf.open(info) as stream:
+                        refuse_dtd(iter(lambda s=stream: s.read(PROLOG_CHUNK), b""),
+                                   info.filename, bare_doctype=True)
+    except UnreadableDocument:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError,
+            EOFError, RuntimeError, NotImplementedError):
+        return
 
 
 def _odf_encrypted(data: bytes) -> bool:
@@ -65,6 +152,7 @@ def _odf_encrypted(data: bytes) -> bool:
     and a damaged package is left for LibreOffice to refuse)."""
     import io
     import zipfile
+    import zlib
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -72,7 +160,8 @@ def _odf_encrypted(data: bytes) -> bool:
             if info.file_size > 1024 * 1024:
                 return False
             return b"encryption-data" in zf.read(info)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError,
+            RuntimeError, NotImplementedError):  # damaged, encrypted or exotic entries
         return False
 
 

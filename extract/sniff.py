@@ -7,9 +7,13 @@ really ``.docx``, and HTML saved as ``.txt``; the extension is only a last hint.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+import zlib
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# C0 controls other than tab, line feed, form feed and carriage return.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<table",
                 b"<div", b"<p>")
 
@@ -20,6 +24,11 @@ def sniff_format(data: bytes) -> str:
     if not data.strip():
         return "empty"
     head = data[:2048]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # A UTF-16 page: look for the HTML markers in its decoded text.
+        wide = head.decode("utf-16", "ignore").lstrip("\ufeff \t\r\n").encode("utf-8")
+        if _looks_like_html(wide):
+            return "html"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if b"%PDF-" in head[:1024]:
         return "pdf"
@@ -45,10 +54,14 @@ def _zip_kind(data: bytes) -> str:
             if "word/document.xml" in names:
                 return "docx"
             if "mimetype" in names:
-                mimetype = zf.read("mimetype")[:100]
+                # Read only the head: a bomb can hide behind a member named mimetype.
+                with zf.open("mimetype") as fh:
+                    mimetype = fh.read(100)
                 if b"opendocument.text" in mimetype:
                     return "odt"
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, KeyError, EOFError,
+            RuntimeError, NotImplementedError):
+        # Corrupt, encrypted or oddly compressed members: not a package we can open.
         return "binary"
     return "zip"
 
@@ -72,5 +85,5 @@ def _looks_like_text(data: bytes) -> bool:
         return False
     if not text:
         return False
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
+    controls = len(CONTROL_CHARS.findall(text))
     return controls / len(text) < 0.01

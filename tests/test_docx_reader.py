@@ -560,12 +560,14 @@ def test_broken_or_foreign_xml_is_unreadable():
         "unreadable_docx")
 
 
-def test_entities_are_not_expanded():
+def test_a_part_declaring_entities_is_refused_unexpanded():
     xml = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "EXPANDED">]>'
            b'<w:document xmlns:w="' + W_NS.encode() + b'"><w:body><w:p><w:r><w:t>'
            b"&x;</w:t></w:r></w:p></w:body></w:document>")
-    doc = read_docx(_zip({"word/document.xml": xml}))
-    assert "EXPANDED" not in doc.plain_text()
+    with pytest.raises(UnreadableDocument) as caught:
+        read_docx(_zip({"word/document.xml": xml}))
+    assert caught.value.code == "unsafe_xml"
+    assert "EXPANDED" not in caught.value.message
 
 
 def test_ole_files_are_encrypted_or_legacy_word():

@@ -9,9 +9,11 @@ blank, a dash or '无' is *not* zero: the value is null and the difference is ke
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 MONEY_UNITS = {"元": 1e-4, "万元": 1.0, "万": 1.0, "亿元": 1e4, "亿": 1e4, "千元": 0.1}
 COUNT_UNITS = ("件", "条", "个", "项", "次", "人次", "宗", "份", "笔", "家")
@@ -48,8 +50,16 @@ class CellValue:
 BLANK = CellValue(None, "blank")
 
 
+@lru_cache(maxsize=65536)
 def parse_cell(text: str) -> CellValue:
-    """Parse the text of one value cell (see module docstring for what is accepted)."""
+    """Parse the text of one value cell (see module docstring for what is accepted).
+
+    Memoised: every table is read several times over (to find headers, data rows and
+    values) and reports print the same few cell texts ('0', '无', '12') again and again;
+    the result is an immutable value, so sharing it is safe.
+    """
+    if text.isascii() and text.isdigit() and len(text) < 16:  # the common count, e.g. '12'
+        return CellValue(float(text), "number")
     folded = unicodedata.normalize("NFKC", text).translate(SIGN_CHARS)
     compact = SPACES.sub("", folded).replace("，", ",")
     if compact.lower() in NULL_TOKENS or not compact.strip("-—_.·"):
@@ -60,6 +70,8 @@ def parse_cell(text: str) -> CellValue:
         return CellValue(None, "unparsed")
     digits = match.group("int").replace(",", "")
     number = float(f"{digits}.{match.group('frac')}" if match.group("frac") else digits)
+    if not math.isfinite(number):  # a digit run too long for a float: not a count
+        return CellValue(None, "unparsed")
     if match.group("sign") == "-":
         number = -number
     unit = match.group("unit")
@@ -68,6 +80,7 @@ def parse_cell(text: str) -> CellValue:
     return CellValue(number + 0.0, "number", unit)
 
 
+@lru_cache(maxsize=4096)
 def unit_in_label(label: str) -> str | None:
     """The money unit a header states, e.g. '本年收费金额（单位：万元）' → '万元'."""
     match = UNIT_IN_LABEL.search(unicodedata.normalize("NFKC", label))

@@ -15,6 +15,9 @@ CODES: dict[str, tuple[str, str]] = {
     "legacy_word": ("read", "An old binary Word file; it needs conversion before reading."),
     "encrypted": ("read", "The document is password-protected."),
     "zip_bomb": ("read", "A compressed package that would expand beyond safe limits."),
+    "unsafe_xml": ("read", "The document's XML declares a DTD or entities, which real "
+                   "reports never do and XML attacks (entity expansion, external entities "
+                   "reading files or URLs) rely on; refused, nothing expanded or fetched."),
     "undecodable_text": ("read", "No text encoding decodes the file."),
     "read_error": ("read", "The reader failed on this file; the message says how."),
     "read_warning": ("read", "The reader noticed something it could not represent; the "
@@ -35,13 +38,16 @@ CODES: dict[str, tuple[str, str]] = {
                       "read was read."),
     "pdf_unruled_table": ("read", "A table without ruling lines was rebuilt from text "
                           "alignment; its cells are less certain."),
-    "too_many_pages": ("read", "The PDF has more pages than a report can have; refused."),
+    "too_many_pages": ("read", "The PDF (or multi-frame image) has more pages than a report "
+                       "can have; refused before reading them."),
     "no_text_layer": ("read", "The PDF has no usable text layer and OCR is not available."),
     "unreadable_image": ("read", "The image file cannot be decoded."),
+    "image_too_large": ("read", "The image declares more pixels (in one frame or in all "
+                        "together) than any scanned report has; refused before decoding."),
     "html_undecodable_bytes": ("read", "Some bytes of the page decode in no encoding; they "
                                "were replaced (U+FFFD)."),
-    "html_truncated": ("read", "The page exceeds the HTML parser's limits; it was read as far "
-                       "as the parser got."),
+    "html_truncated": ("read", "The page exceeds 8 MB once inline images are dropped, or the "
+                       "HTML parser's limits; it was read as far as the cut."),
     "html_unparsable": ("read", "The page's markup could not be parsed; its text was read "
                         "with the tags stripped."),
     "identical_source": ("read", "The same bytes were found at another path; read once."),

@@ -358,8 +358,8 @@ _table(TableSpec(
         Column("sha256", "string", "sha256 of the body: its name in the raw archive and the "
                "report_id of the document built from it."),
         Column("error", "string", "Why the fetch failed or was skipped (timeout, "
-               "http_404, too_large, too_many_redirects, off_site_redirect, "
-               "disallowed_by_robots, connection …), with details; null on success."),
+               "http_404, too_large, too_many_redirects, off_site_redirect, bad_redirect, "
+               "bad_url, disallowed_by_robots, connection …), with details; null on success."),
         Column("role", "string", "robots, listing, report_page or attachment.",
                nullable=False),
         Column("is_document", "bool", "The body is a document for the build (an attachment, "
