@@ -65,3 +65,21 @@ def test_map_codes_are_unique_and_versions_known():
             assert version in tmap.entry("item", item).templates
             for metric in metrics:
                 assert version in tmap.entry("metric", metric).templates
+
+
+def test_ocr_look_alikes_are_read_as_the_label_character():
+    tmap = load_template_map()
+    labels = "".join(label for group in (tmap.items, tmap.metrics, tmap.applicants,
+                                         tmap.application_groups, tmap.application_rows,
+                                         tmap.proceedings, tmap.outcomes)
+                     for entry in group for label in entry.labels)
+    assert tmap.ocr_confusables
+    for misread, printed in tmap.ocr_confusables.items():
+        assert misread not in labels and printed in labels, (misread, printed)
+    rows = tmap.application_row_index("not_processed")
+    assert rows.match("2.重复甲请") == rows.match("2.重复申请") is not None
+    assert tmap.applicant_index.match("自然入") == "natural_person"
+    # without the map, the same misreading is too far from the label to be matched
+    plain = LabelIndex((r.code, r.labels) for r in tmap.application_rows
+                       if r.group == "not_processed")
+    assert plain.match("2.重复甲请") is None

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -28,12 +29,30 @@ NUMBERING = re.compile(
     r")"
 )
 WHITESPACE = re.compile(r"\s+")
+# Full-width punctuation that fills Chinese text, each with its compatibility decomposition.
+# Replacing a character by its NFKD form never changes the NFKC form of a text (NFKC is the
+# composition of the text's NFKD, which stays the same); once these few are replaced, most
+# text is already normalised, which unicodedata recognises quickly instead of decomposing
+# and recomposing the whole string.
+WIDE_PUNCTUATION = tuple((wide, unicodedata.normalize("NFKD", wide))
+                         for wide in "，（）：；！？％\u3000")
+# Candidates whose similarity cannot reach the threshold minus this margin cannot be the
+# best match nor tie with it (ties are within 0.05), so they need not be scored.
+PRUNE_MARGIN = 0.1
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, faster on Chinese text (see WIDE_PUNCTUATION)."""
+    for wide, narrow in WIDE_PUNCTUATION:
+        if wide in text:
+            text = text.replace(wide, narrow)
+    return unicodedata.normalize("NFKC", text)
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Unicode-fold a label: NFKC (full-width → ASCII), unify quotes, drop whitespace."""
-    text = unicodedata.normalize("NFKC", text).translate(QUOTES)
+    text = nfkc(text).translate(QUOTES)
     return WHITESPACE.sub("", text.replace("\u200b", ""))
 
 
@@ -62,6 +81,16 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+def similarity_bound(a: Counter[str], len_a: int, b: Counter[str], len_b: int) -> float:
+    """An upper bound of :func:`similarity` from character counts alone (difflib's
+    ``quick_ratio``): matching blocks can use each character at most as often as both
+    strings hold it."""
+    if len_a + len_b == 0:
+        return 1.0
+    common = sum(min(n, b[ch]) for ch, n in a.items() if ch in b)
+    return 2.0 * common / (len_a + len_b)
+
+
 class LabelIndex:
     """Finds the code whose label (or variant) a printed label stands for.
 
@@ -70,8 +99,12 @@ class LabelIndex:
     which absorbs typos and small wording drift without guessing between two rows.
     """
 
-    def __init__(self, entries: Iterable[tuple[str, Iterable[str]]], threshold: float = 0.82):
+    def __init__(self, entries: Iterable[tuple[str, Iterable[str]]], threshold: float = 0.82,
+                 confusables: Mapping[str, str] | None = None):
         self.threshold = threshold
+        # OCR look-alikes of label characters, read as the character they stand for; the
+        # map lists only characters no label contains, so this never changes a match.
+        self.confusables = str.maketrans(dict(confusables or {}))
         self.exact: dict[str, str] = {}
         self.forms: list[tuple[str, str]] = []
         for code, labels in entries:
@@ -80,9 +113,10 @@ class LabelIndex:
                 if form and form not in self.exact:
                     self.exact[form] = code
                     self.forms.append((form, code))
+        self._profiles = [(form, code, Counter(form), len(form)) for form, code in self.forms]
 
     def match(self, label: str) -> str | None:
-        form = normalise_label(label)
+        form = normalise_label(label).translate(self.confusables)
         if not form:
             return None
         if form in self.exact:
@@ -93,8 +127,12 @@ class LabelIndex:
     def _fuzzy(self, form: str) -> str | None:
         if len(form) < 2:
             return None
+        counts, length = Counter(form), len(form)
+        floor = self.threshold - PRUNE_MARGIN
         scored = sorted(
-            ((similarity(form, candidate), code) for candidate, code in self.forms),
+            ((similarity(form, candidate), code)
+             for candidate, code, candidate_counts, candidate_length in self._profiles
+             if similarity_bound(counts, length, candidate_counts, candidate_length) >= floor),
             reverse=True,
         )
         if not scored or scored[0][0] < self.threshold:
@@ -109,7 +147,7 @@ class LabelIndex:
 
     def contains_any(self, text: str) -> str | None:
         """The code of the longest label contained in ``text`` (for free text)."""
-        folded = normalise_label(text)
+        folded = normalise_label(text).translate(self.confusables)
         best: tuple[int, str] | None = None
         for form, code in self.forms:
             if len(form) >= 2 and form in folded and (best is None or len(form) > best[0]):

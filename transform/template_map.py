@@ -6,6 +6,7 @@ indexes the interpreter needs, once per process.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -150,30 +151,39 @@ class TemplateMap:
         info = self.raw[table]
         return (info["title_zh"], *info.get("title_variants", ()))
 
+    @cached_property
+    def ocr_confusables(self) -> dict[str, str]:
+        """Misread character → the label character OCR took it for."""
+        return dict(self.raw.get("ocr_confusables") or {})
+
     # -- label indexes ----------------------------------------------------------------
+    def _index(self, entries: Iterable[Entry], threshold: float = 0.82) -> LabelIndex:
+        return LabelIndex(((e.code, e.labels) for e in entries), threshold=threshold,
+                          confusables=self.ocr_confusables)
+
     @cached_property
     def item_index(self) -> LabelIndex:
-        return LabelIndex((e.code, e.labels) for e in self.items)
+        return self._index(self.items)
 
     @cached_property
     def metric_index(self) -> LabelIndex:
-        return LabelIndex((e.code, e.labels) for e in self.metrics)
+        return self._index(self.metrics)
 
     @cached_property
     def applicant_index(self) -> LabelIndex:
-        return LabelIndex(((e.code, e.labels) for e in self.applicants), threshold=0.9)
+        return self._index(self.applicants, threshold=0.9)
 
     @cached_property
     def application_group_index(self) -> LabelIndex:
-        return LabelIndex((e.code, e.labels) for e in self.application_groups)
+        return self._index(self.application_groups)
 
     @cached_property
     def proceeding_index(self) -> LabelIndex:
-        return LabelIndex(((e.code, e.labels) for e in self.proceedings), threshold=0.9)
+        return self._index(self.proceedings, threshold=0.9)
 
     @cached_property
     def outcome_index(self) -> LabelIndex:
-        return LabelIndex(((e.code, e.labels) for e in self.outcomes), threshold=0.9)
+        return self._index(self.outcomes, threshold=0.9)
 
     def application_row_index(self, group: str | None) -> LabelIndex:
         """Rows matched within a group first: '3.其他' means other.other only under 其他处理."""
@@ -183,8 +193,8 @@ class TemplateMap:
     def _row_indexes(self) -> dict[str | None, LabelIndex]:
         groups = {None, *(g.code for g in self.application_groups)}
         return {
-            group: LabelIndex((r.code, r.labels) for r in self.application_rows
-                              if group is None or r.group == group)
+            group: self._index(r for r in self.application_rows
+                               if group is None or r.group == group)
             for group in groups
         }
 
