@@ -1,0 +1,96 @@
+"""Per-document time and memory limits: a document that hangs the parser or needs too
+much memory fails alone, recorded, and the build goes on."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.bad_inputs import slow_pdf
+from tests.conftest import GOLD, run_scorer, seed_paths
+from transform.build import build_dataset
+from transform.isolation import Limits, ParserProcess
+from transform.report import Source
+
+AT = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def heavy_scan_tiff() -> bytes:
+    """A small TIFF of four blank 9000 x 9000 pages: each under the per-frame size that
+    is refused unread, together gigabytes once decoded and prepared for OCR."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    pages = [Image.new("L", (9000, 9000), 255) for _ in range(4)]
+    pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:],
+                  compression="tiff_deflate")
+    return buffer.getvalue()
+
+
+def hanging_pdf(tmp_path: Path) -> bytes:
+    return slow_pdf(tmp_path / "slow.pdf").read_bytes()
+
+
+@pytest.fixture
+def parser() -> ParserProcess:
+    process = ParserProcess(Limits(timeout=3, memory_mb=600))
+    yield process
+    process.stop()
+
+
+def codes(rows) -> list[str]:
+    return [p["code"] for p in rows.tables.get("problems", [])]
+
+
+def test_a_document_that_hangs_the_parser_is_stopped_and_the_next_is_read(parser,
+                                                                         tmp_path: Path):
+    seed = seed_paths()[0].read_bytes()
+    hung = parser.parse(Source("grid.pdf", hanging_pdf(tmp_path), AT))
+    assert hung.report["parse_status"] == "failed" and codes(hung) == ["timeout"]
+    assert hung.report["n_warnings"] == 1 and hung.report["source_format"] == "pdf"
+    assert parser.process is None  # killed, not left running
+    after = parser.parse(Source("seed.txt", seed, AT))
+    assert after.report["parse_status"] == "ok" and parser.started == 2
+
+
+def test_a_document_that_needs_too_much_memory_is_stopped(parser):
+    rows = parser.parse(Source("scan.tif", heavy_scan_tiff(), AT))
+    assert rows.report["parse_status"] == "failed" and codes(rows) == ["memory_limit"]
+    assert "600 MB" in rows.tables["problems"][0]["message"]
+
+
+def test_a_parser_that_died_is_replaced(parser):
+    seed = seed_paths()[1].read_bytes()
+    assert parser.parse(Source("a.txt", seed, AT)).report["parse_status"] == "ok"
+    assert parser.process is not None
+    os.kill(parser.process.pid, signal.SIGKILL)
+    parser.process.wait(10)
+    assert parser.parse(Source("b.txt", seed + b"\n", AT)).report["parse_status"] == "ok"
+    assert parser.started == 2
+
+
+def test_the_build_records_the_hung_document_and_publishes_the_rest(tmp_path: Path,
+                                                                    shared_tools):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in seed_paths():
+        shutil.copy(seed, folder / seed.name)
+    slow_pdf(folder / "ruled-grid.pdf")
+    out = tmp_path / "out"
+    summary = build_dataset([folder], out, limits=Limits(timeout=3, memory_mb=2048))
+    assert summary.published and summary.status_counts == {"failed": 1, "ok": 5}
+    reports = pd.read_parquet(out / "reports")
+    problems = pd.read_parquet(out / "problems")
+    (grid,) = reports.loc[reports["source_uri"].str.endswith("ruled-grid.pdf"), "report_id"]
+    assert problems.loc[problems["report_id"] == grid, "code"].tolist() == ["timeout"]
+    result = run_scorer(out, GOLD)
+    assert "cells 999/999" in result.stdout and "missing 0" in result.stdout, result.stdout
+    # A document stopped by a limit is not cached: a later build tries it again.
+    assert len(list((out / ".cache").rglob("*.pickle"))) == 5
