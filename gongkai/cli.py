@@ -36,15 +36,19 @@ def _quiet_prefect(verbose: bool) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     _quiet_prefect(args.verbose)
     from flows.build import run_build
+    from transform.isolation import Limits
 
     default = [] if args.archive else [DEFAULT_INPUT]
     inputs = [str(p) for p in (args.inputs or default)]
     try:
         terms = "none" if args.no_terms else "pos" if args.pos else "cut"
+        limits = Limits(timeout=args.doc_timeout or None, memory_mb=args.doc_memory or None)
         summary = run_build(inputs, str(args.out), workers=args.workers,
                             dask_address=args.dask_address, terms=terms,
                             archive=str(args.archive) if args.archive else None,
-                            incremental=not args.full, force=args.force)
+                            incremental=not args.full, force=args.force,
+                            rebuild=args.rebuild, limits=limits,
+                            cache=str(args.cache) if args.cache else None)
     except FileNotFoundError as exc:
         print(f"gongkai build: {exc}", file=sys.stderr)
         return 2
@@ -52,8 +56,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"built {summary.n_documents} documents ({statuses}; parsed {summary.n_parsed}, "
           f"from cache {summary.n_cached}) → {summary.out}")
     print("rows: " + ", ".join(f"{k} {v}" for k, v in summary.row_counts.items()))
+    if summary.unchanged:
+        print(f"nothing new since release {Path(str(summary.release)).name}: "
+              "the published dataset is up to date")
     if not summary.published:
-        print(f"gongkai build: release {summary.release.name} kept but NOT published "
+        print(f"gongkai build: release {Path(str(summary.release)).name} kept but NOT published "
               f"(failed quality gates); {summary.out} still serves the previous release:",
               file=sys.stderr)
         for reason in summary.gate_failures:
@@ -177,13 +184,16 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from transform.isolation import DEFAULT_LIMITS
+
     ap = argparse.ArgumentParser(prog="gongkai", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="read reports and publish the Parquet dataset")
     build.add_argument("inputs", nargs="*", type=Path,
                        help=f"files or folders (recursive); default {DEFAULT_INPUT}")
-    build.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                       help=f"dataset folder; default {DEFAULT_OUT}")
+    build.add_argument("--out", default=str(DEFAULT_OUT),
+                       help=f"dataset folder, or an fsspec URL such as s3://bucket/prefix; "
+                            f"default {DEFAULT_OUT}")
     build.add_argument("--no-terms", action="store_true", help="skip jieba segmentation")
     build.add_argument("--pos", action="store_true",
                        help="tag terms with their part of speech (about 5x slower)")
@@ -199,6 +209,19 @@ def parser() -> argparse.ArgumentParser:
                             "tcp://scheduler:8786")
     build.add_argument("--force", action="store_true",
                        help="publish even if the release fails its quality gates")
+    build.add_argument("--rebuild", action="store_true",
+                       help="write a new release even when nothing changed since the "
+                            "published one (documents still come from the cache)")
+    build.add_argument("--doc-timeout", type=float, default=DEFAULT_LIMITS.timeout,
+                       help="seconds one document may take before its parser is stopped "
+                            "(default %(default)s; 0 for no limit)")
+    build.add_argument("--doc-memory", type=int, default=DEFAULT_LIMITS.memory_mb,
+                       help="MB of memory one document's parser may use (default "
+                            "%(default)s; 0 for no limit; both 0 parse in the build's own "
+                            "processes)")
+    build.add_argument("--cache", type=Path,
+                       help="folder of per-document results kept between builds (default "
+                            "OUT/.cache, or ~/.cache/gongkai/… for a remote OUT)")
     build.add_argument("--verbose", action="store_true", help="show Prefect's logs")
     build.set_defaults(func=cmd_build)
     crawl = sub.add_parser("crawl", help="crawl the portals of a sources file into the archive")

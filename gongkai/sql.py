@@ -18,28 +18,38 @@ import pandas as pd
 
 from gongkai.load import DEFAULT_DATASET, release_path
 from transform.schema import TABLES
+from transform.storage import Store, is_remote
 
 PROMPT, CONTINUE = "gongkai> ", "    ...> "
 
 
 def connect(dataset: str | Path = DEFAULT_DATASET,
             release: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with a view per table of the release."""
-    root = release_path(dataset, release)
+    """An in-memory DuckDB connection with a view per table of the release (a local one,
+    or one on an object store, read through its fsspec filesystem)."""
+    root = str(release_path(dataset, release))
     con = duckdb.connect()
+    present = _present_tables(root, con) if is_remote(root) else \
+        {name for name in TABLES if (Path(root) / name).exists()}
     for name, spec in TABLES.items():
-        if not (root / name).exists():
+        if name not in present:
             continue
         if spec.partitioned:
-            source = (f"read_parquet('{_quote(root / name)}/**/*.parquet', "
+            source = (f"read_parquet('{_quote(root)}/{name}/**/*.parquet', "
                       "hive_partitioning = true)")
         else:
-            source = f"read_parquet('{_quote(root / name)}/*.parquet')"
+            source = f"read_parquet('{_quote(root)}/{name}/*.parquet')"
         con.execute(f'create view "{name}" as select * from {source}')
     return con
 
 
-def _quote(path: Path) -> str:
+def _present_tables(url: str, con: duckdb.DuckDBPyConnection) -> set[str]:
+    store = Store.at(url)
+    con.register_filesystem(store.fs)
+    return {name for name in TABLES if store.exists(name)}
+
+
+def _quote(path: Path | str) -> str:
     return str(path).replace("'", "''")
 
 

@@ -85,7 +85,7 @@ def test_rebuild_switches_release_atomically_and_keeps_old_on_failure(inputs: Pa
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(write.pq, "write_table", explode)
+    monkeypatch.setattr(write.pq, "ParquetWriter", explode)
     with pytest.raises(OSError):
         build_dataset([inputs], out)
     assert (out / "current").resolve() == release

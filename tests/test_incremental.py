@@ -25,8 +25,11 @@ def test_rebuild_reads_nothing_new_and_publishes_the_same_bytes(tmp_path: Path):
     assert (first.n_parsed, first.n_cached) == (5, 0)
     before = parquet_bytes(out)
     second = build_dataset([SAMPLES], out)
-    assert (second.n_parsed, second.n_cached) == (0, 5)
-    assert parquet_bytes(out) == before
+    assert second.unchanged and (second.n_parsed, second.n_cached) == (0, 0)
+    assert second.release == first.release and parquet_bytes(out) == before
+    third = build_dataset([SAMPLES], out, rebuild=True)
+    assert not third.unchanged and (third.n_parsed, third.n_cached) == (0, 5)
+    assert third.release != first.release and parquet_bytes(out) == before
 
 
 def test_new_documents_only_and_a_broken_entry_is_read_again(tmp_path: Path):
@@ -43,14 +46,14 @@ def test_new_documents_only_and_a_broken_entry_is_read_again(tmp_path: Path):
     assert (grown.n_parsed, grown.n_cached) == (3, 2)
     entry = next(cache_dir(out).rglob("*.pickle"))
     entry.write_bytes(b"not a pickle")
-    assert build_dataset([folder], out).n_parsed == 1
+    assert build_dataset([folder], out, rebuild=True).n_parsed == 1
 
 
 def test_a_new_parser_reads_everything_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     out = tmp_path / "out"
     build_dataset([SAMPLES], out)
     monkeypatch.setattr(transform.cache, "parser_fingerprint", lambda: "f" * 64)
-    again = build_dataset([SAMPLES], out)
+    again = build_dataset([SAMPLES], out, rebuild=True)
     assert (again.n_parsed, again.n_cached) == (5, 0)
 
 

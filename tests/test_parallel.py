@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from distributed import LocalCluster
 
-from flows.build import plan_batches
 from gongkai.synth.reports import write_corpus
 from tests.conftest import ROOT
-from transform.build import DocumentRef
+from transform.build import BATCH_SIZE, MIN_BATCH, DocumentRef, plan_batches
 
 GONGKAI = ROOT / ".venv" / "bin" / "gongkai"
 
@@ -64,7 +63,12 @@ def test_local_workers_and_a_cluster_give_the_same_bytes(corpus: Path, tmp_path:
 def test_batches_keep_every_worker_busy():
     refs = [DocumentRef(uri=str(i), path=str(i), ingested_at=None) for i in range(1000)]
     batches = plan_batches(refs, workers=2)
-    assert sum(len(b) for b in batches) == 1000
-    assert max(len(b) for b in batches) <= 50 and len(batches) >= 8
+    assert [r for b in batches for r in b] == refs
+    assert max(len(b) for b in batches) <= BATCH_SIZE and len(batches) >= 8
+    many = plan_batches(refs * 10, workers=2)
+    assert max(len(b) for b in many) == BATCH_SIZE
+    # small corpora: still one batch per worker, but no batch smaller than MIN_BATCH
     few = plan_batches(refs[:10], workers=2)
-    assert len(few) >= 2 and [r for b in few for r in b] == refs[:10]
+    assert len(few) == 2 and [r for b in few for r in b] == refs[:10]
+    some = plan_batches(refs[:100], workers=2)
+    assert min(len(b) for b in some) >= MIN_BATCH and len(some) >= 2

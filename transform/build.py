@@ -1,42 +1,75 @@
-"""The build as plain functions: find inputs, process them, assemble, publish.
+"""The build as plain functions: plan, read in batches, write as results arrive, publish.
 
-The Prefect flow in ``flows/build.py`` wires exactly these functions; tests call them
-directly.
+    plan_build          every document hashed once, deduplicated, in report_id order
+    process_batch       (worker) documents → Arrow rows, under per-document limits
+    ReleaseBuilder      (driver) rows → Parquet row groups; corpus tables in chunks
+    keyword_chunk,
+    signature_chunk     (worker) the corpus tables' pieces
+    publish             quality gates, then one atomic switch (or one PUT on S3)
+
+:func:`execute` wires them once for every way of running: the plain :func:`build_dataset`
+maps the work in this process, the Prefect flow (flows/build.py) maps it onto its task
+runner (local worker processes or a Dask cluster). Memory stays bounded by the batches in
+flight, whatever the number of documents.
 """
 
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterable, Iterator
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from transform.cache import ResultCache
-from transform.corpus import corpus_tables
+from transform.batch import (
+    BatchOutput,
+    keyword_chunk,
+    process_batch,
+    read_documents,
+    signature_chunk,
+)
 from transform.gates import quality_gates
-from transform.parser_version import parser_version
-from transform.report import ReportRows, Source, ingestion_time, process_source
+from transform.isolation import DEFAULT_LIMITS, IN_PROCESS, Limits
+from transform.plan import (
+    BuildPlan,
+    DocumentRef,
+    discover_documents,
+    discover_inputs,
+    plan_build,
+)
+from transform.release import ReleaseBuilder
+from transform.report import ReportRows
 from transform.schema import TABLE_ORDER
-from transform.template_map import load_template_map
+from transform.storage import POINTER_OBJECT, Store, default_cache_dir
 from transform.write import (
+    finish_release,
     mark_failed,
     prune_releases,
     publish,
     published_release,
-    sort_rows,
-    write_release,
+    release_id,
 )
 
-SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+__all__ = ["BuildPlan", "BuildSummary", "DocumentRef", "build_dataset", "cache_dir",
+           "discover_documents", "discover_inputs", "execute", "plan_batches", "plan_build"]
+
+BATCH_SIZE = 200  # documents per unit of work: big enough that scheduling costs little
+MIN_BATCH = 20
+KEYWORD_CHUNK_ROWS = 200_000  # terms rows per keywords task, at most
+SECTION_CHUNK_ROWS = 20_000  # sections per copied-text task, at most
+
+Mapper = Callable[[Callable[..., Any], Iterable[tuple[Any, ...]]], Iterator[Any]]
 
 
 @dataclass(frozen=True)
 class BuildSummary:
-    out: Path
-    release: Path
+    out: Path | str
+    release: Path | str
     n_documents: int
     status_counts: dict[str, int]
     row_counts: dict[str, int]
@@ -44,160 +77,32 @@ class BuildSummary:
     n_cached: int = 0
     published: bool = True
     gate_failures: tuple[str, ...] = ()
+    unchanged: bool = False  # nothing new: the published release already is this build
 
 
-@dataclass(frozen=True)
-class DocumentRef:
-    """A document to build: what to call it, where its bytes are, when it came in."""
-
-    uri: str  # the file's path, or the URL it was crawled from
-    path: str  # a local file, or the archive object holding the crawled body
-    ingested_at: datetime
+def serial_map(fn: Callable[..., Any], args: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+    """Run each piece of work here, one after the other."""
+    for item in args:
+        yield fn(*item)
 
 
-@dataclass
-class Batch:
-    """What processing a batch of documents gave, and how much of it was read afresh."""
-
-    results: list[ReportRows]
-    n_parsed: int = 0
-    n_cached: int = 0
-
-
-def discover_inputs(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files named, and every file below folders named (recursively), sorted, once each."""
-    found: set[Path] = set()
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.is_file() and _wanted(p))
-        elif path.is_file():
-            found.add(path)
-        else:
-            raise FileNotFoundError(f"input not found: {path}")
-    return sorted(found, key=lambda p: str(p))
+def plan_batches(refs: list[DocumentRef] | tuple[DocumentRef, ...], workers: int,
+                 batch_size: int = BATCH_SIZE) -> list[list[DocumentRef]]:
+    """Batches of at most ``batch_size``: four or more per worker when there are enough
+    documents, so no worker waits idle at the end, but of at least ``MIN_BATCH``
+    documents each, so the scheduler's cost per batch stays small beside the work in it;
+    and never fewer batches than workers."""
+    refs = list(refs)
+    if workers > 1:
+        batch_size = max(1, min(batch_size,
+                                max(MIN_BATCH, math.ceil(len(refs) / (4 * workers))),
+                                math.ceil(len(refs) / workers)))
+    return [refs[i:i + batch_size] for i in range(0, len(refs), batch_size)]
 
 
-def _wanted(path: Path) -> bool:
-    return path.name not in SKIP_NAMES and not any(
-        part.startswith(".") for part in path.parts[-1:])
-
-
-def discover_documents(inputs: Iterable[str | Path],
-                       archive: Path | None = None) -> list[DocumentRef]:
-    """Files and folders named, and every document of a crawl archive."""
-    refs = [DocumentRef(uri=str(p), path=str(p), ingested_at=ingestion_time(p.stat().st_mtime))
-            for p in discover_inputs(inputs)]
-    if archive is not None:
-        from crawl.archive import Archive
-
-        store = Archive(archive)
-        refs += [DocumentRef(uri=d.url, path=str(store.path(d.sha256)),
-                             ingested_at=_ingestion_of(d.first_fetched))
-                 for d in store.documents()]
-    return refs
-
-
-def _ingestion_of(fetched: datetime) -> datetime:
-    """A crawled document came in when first fetched (SOURCE_DATE_EPOCH still wins)."""
-    return ingestion_time(fetched.timestamp())
-
-
-def load_source(ref: DocumentRef) -> Source:
-    return Source(uri=ref.uri, data=Path(ref.path).read_bytes(), ingested_at=ref.ingested_at)
-
-
-def process_documents(refs: list[DocumentRef], terms: str = "cut",
-                      cache: Path | None = None) -> Batch:
-    """Process a batch of documents in this process (the unit of work of a flow task).
-
-    With a cache folder, a document read before by this same parser is not read again.
-    """
-    tmap = load_template_map()
-    store = ResultCache(cache) if cache is not None else None
-    batch = Batch(results=[])
-    for ref in refs:
-        source = load_source(ref)
-        rows = store.get(source.report_id, terms) if store else None
-        if rows is None:
-            rows = process_source(source, tmap, terms)
-            batch.n_parsed += 1
-            if store:
-                store.put(source.report_id, terms, rows)
-        else:
-            batch.n_cached += 1
-            rows.report.update(source_uri=source.uri, ingested_at=source.ingested_at)
-        batch.results.append(rows)
-    return batch
-
-
-def process_paths(paths: list[Path], terms: str = "cut") -> list[ReportRows]:
-    """Process files in this process, without a cache."""
-    refs = [DocumentRef(uri=str(p), path=str(p), ingested_at=ingestion_time(p.stat().st_mtime))
-            for p in paths]
-    return process_documents(refs, terms).results
-
-
-def assemble(results: Iterable[ReportRows]) -> dict[str, list[dict[str, Any]]]:
-    """All documents' rows, one list per table, deduplicated by content and sorted, and
-    the tables about the whole corpus (keywords, term_idf, text_reuse).
-
-    Two files with identical bytes are one report (report_id is their sha256): the first
-    path in sort order is kept and the others are listed in its problems.
-    """
-    by_id: dict[str, ReportRows] = {}
-    for rows in sorted(results, key=lambda r: r.report["source_uri"]):
-        rid = rows.report["report_id"]
-        if rid in by_id:
-            kept = by_id[rid]
-            problems = kept.tables.setdefault("problems", [])
-            problems.append({
-                "seq": len(problems), "stage": "read", "code": "identical_source",
-                "message": f"same bytes also at {rows.report['source_uri']}", "location": None})
-            kept.report["n_warnings"] += 1
-            continue
-        by_id[rid] = rows
-    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_ORDER}
-    for rid in sorted(by_id):
-        rows = by_id[rid]
-        year = rows.report["report_year"]
-        tables["reports"].append(rows.report)
-        for name, table_rows in rows.tables.items():
-            for row in table_rows:
-                tables[name].append({"report_id": rid, **row, "report_year": year})
-    tables = {name: sort_rows(rows) for name, rows in tables.items()}
-    tables.update(corpus_tables(tables))
-    return tables
-
-
-def manifest(tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """What a release holds: versions, inputs, row counts and check failure rates."""
-    reports = tables["reports"]
-    checks: dict[str, dict[str, int]] = {}
-    verdicts: dict[tuple[str, str], list[bool | None]] = {}
-    for row in tables["checks"]:
-        verdicts.setdefault((row["report_id"], row["check"]), []).append(row["passed"])
-    for (_, name), values in verdicts.items():
-        verdict = "failed" if False in values else "passed" if True in values else "unknown"
-        checks.setdefault(name, {"passed": 0, "failed": 0, "unknown": 0})[verdict] += 1
-    return {
-        "parser_version": parser_version(),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs": sorted(({"uri": r["source_uri"], "sha256": r["report_id"]} for r in reports),
-                         key=lambda i: (i["uri"], i["sha256"])),
-        "row_counts": {name: len(rows) for name, rows in tables.items()},
-        "parse_status": status_counts(reports),
-        "checks": {name: {**counts, "share_failed": round(
-            counts["failed"] / max(1, sum(counts.values())), 4)}
-            for name, counts in sorted(checks.items())},
-    }
-
-
-def status_counts(reports: list[dict[str, Any]]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for report in reports:
-        counts[report["parse_status"]] = counts.get(report["parse_status"], 0) + 1
-    return dict(sorted(counts.items()))
+def cache_dir(out: Path | str) -> Path:
+    """Where per-document results are kept between builds of ``out``."""
+    return default_cache_dir(out)
 
 
 @contextmanager
@@ -212,40 +117,233 @@ def build_lock(out: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def publish_dataset(tables: dict[str, list[dict[str, Any]]], out: Path,
-                    archive: Path | None = None, n_parsed: int = 0,
-                    n_cached: int = 0, force: bool = False) -> BuildSummary:
-    """Write a release (with the crawl log of ``archive``) and, when it passes its quality
-    gates (or ``force``), switch the dataset to it."""
-    if archive is not None:
-        from crawl.archive import Archive
+@contextmanager
+def _maybe_lock(store: Store) -> Iterator[None]:
+    if store.local:
+        with build_lock(store.local_path):
+            yield
+    else:
+        yield
 
-        tables["fetches"] = Archive(archive).fetch_log()
-    with build_lock(out):
-        release = write_release(tables, out, manifest(tables))
-        failures = quality_gates(release, published_release(out))
+
+def published_manifest(store: Store) -> dict[str, Any] | None:
+    """The MANIFEST of the release ``store`` serves now, if any."""
+    import json
+
+    if store.local:
+        release = published_release(store.local_path)
+        path = release / "MANIFEST.json" if release else None
+        return json.loads(path.read_text(encoding="utf-8")) if path and path.exists() else None
+    name = (store.read_text(POINTER_OBJECT) or "").strip()
+    text = store.read_text("releases", name, "MANIFEST.json") if name else None
+    return json.loads(text) if text else None
+
+
+def execute(plan: BuildPlan, out: Path | str, *, mapper: Mapper = serial_map,
+            workers: int = 1, cache: Path | None = None, limits: Limits = DEFAULT_LIMITS,
+            incremental: bool = True, force: bool = False, rebuild: bool = False,
+            batch_size: int = BATCH_SIZE) -> BuildSummary:
+    """Build and publish the dataset of ``plan`` at ``out`` (a folder or a URL).
+
+    When the published release was built from exactly these inputs, parser and options,
+    there is nothing to do (unless ``rebuild``); when only the crawl log grew, the new
+    release reuses the published tables (see :func:`_carry_forward`).
+    """
+    store = Store.at(out)
+    before = published_manifest(store)
+    same_inputs = incremental and not rebuild and before is not None
+    if same_inputs and before.get("inputs_digest") == plan.digest:
+        return _unchanged(store, before)
+    with _maybe_lock(store):
+        staging, release_name = _staging(store)
+        try:
+            if same_inputs and before.get("documents_digest") == plan.documents_digest \
+                    and store.local:
+                manifest = _carry_forward(plan, store, staging)
+                builder = None
+            else:
+                builder = _build_release(plan, staging, mapper, workers, cache, limits,
+                                         batch_size)
+                manifest = builder.finish(plan.fetch_logs)
+            finish_release(staging, manifest)
+            return _publish(store, staging, release_name, manifest, before, force,
+                            n_parsed=builder.n_parsed if builder else 0,
+                            n_cached=builder.n_cached if builder else 0)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
+                   cache: Path | None, limits: Limits, batch_size: int) -> ReleaseBuilder:
+    builder = ReleaseBuilder(plan, staging)
+    batches = plan_batches(plan.refs, workers, batch_size)
+    work = ((batch, plan.terms, cache, limits, builder.sampled(batch)) for batch in batches)
+    for output in mapper(process_batch, work):
+        builder.add_batch(output)
+    builder.close_documents()
+    idf_rows = builder.term_idf()
+    import pyarrow as pa
+
+    idf = pa.table({"term": [r["term"] for r in idf_rows],
+                    "idf": pa.array([r["idf"] for r in idf_rows], pa.float64())})
+    terms_rows = max(1, builder.row_counts.get("terms", 0))
+    size = max(20_000, min(KEYWORD_CHUNK_ROWS, math.ceil(terms_rows / (4 * workers))))
+    chunks = builder.chunks("terms", size, ["report_id", "section", "term", "count"])
+    for table in mapper(keyword_chunk, ((chunk, idf) for chunk in chunks)):
+        builder.add_keywords(table)
+    common = builder.common_shingles()
+    sections_rows = max(1, builder.row_counts.get("sections", 0))
+    size = max(2_000, min(SECTION_CHUNK_ROWS, math.ceil(sections_rows / (4 * workers))))
+    chunks = builder.chunks("sections", size, ["report_id", "section", "text"])
+    for found in mapper(signature_chunk, ((chunk, common) for chunk in chunks)):
+        builder.add_signatures(found)
+    return builder
+
+
+def _staging(store: Store) -> tuple[Path, str]:
+    """A fresh folder to write the release into, and the release's name."""
+    name = release_id()
+    if store.local:
+        releases = store.local_path / "releases"
+        releases.mkdir(parents=True, exist_ok=True)
+        staging = releases / f"{name}.partial"
+        staging.mkdir()
+        return staging, name
+    return Path(tempfile.mkdtemp(prefix=f"gongkai-{name}-")), name
+
+
+def _publish(store: Store, staging: Path, name: str, manifest: dict[str, Any],
+             before: dict[str, Any] | None, force: bool, n_parsed: int,
+             n_cached: int) -> BuildSummary:
+    """Gates, then the switch; a release that fails its gates is kept, marked, unpublished."""
+    failures = quality_gates(staging, None, before)
+    if store.local:
+        release = store.local_path / "releases" / name
+        os.replace(staging, release)
         if failures and not force:
             mark_failed(release, failures)
         else:
-            publish(release, out)
-        prune_releases(out)
-    return BuildSummary(out=out, release=release, n_documents=len(tables["reports"]),
-                        status_counts=status_counts(tables["reports"]),
-                        row_counts={name: len(rows) for name, rows in tables.items()},
-                        n_parsed=n_parsed, n_cached=n_cached,
-                        published=force or not failures, gate_failures=tuple(failures))
+            publish(release, store.local_path)
+        prune_releases(store.local_path)
+        location: Path | str = release
+    else:
+        if failures and not force:
+            mark_failed(staging, failures)
+        store.upload(staging, "releases", name)
+        shutil.rmtree(staging, ignore_errors=True)
+        if force or not failures:
+            store.write_text(name + "\n", POINTER_OBJECT)
+        prune_remote(store)
+        location = store.url("releases", name)
+    return BuildSummary(out=store.location if not store.local else store.local_path,
+                        release=location, n_documents=manifest["row_counts"]["reports"],
+                        status_counts=manifest["parse_status"],
+                        row_counts=manifest["row_counts"], n_parsed=n_parsed,
+                        n_cached=n_cached, published=force or not failures,
+                        gate_failures=tuple(failures))
 
 
-def cache_dir(out: Path) -> Path:
-    """Where per-document results are kept between builds of ``out``."""
-    return Path(out) / ".cache"
+def prune_remote(store: Store, keep: int = 5) -> None:
+    """Keep the newest ``keep`` releases on an object store (never the published one)."""
+    published = (store.read_text(POINTER_OBJECT) or "").strip()
+    names = store.listdir("releases")
+    for name in names[:-keep]:
+        if name != published:
+            store.remove("releases", name)
 
 
-def build_dataset(inputs: Iterable[str | Path], out: Path, terms: str = "cut",
+def _unchanged(store: Store, manifest: dict[str, Any]) -> BuildSummary:
+    release: Path | str = (published_release(store.local_path) if store.local
+                           else store.url("releases",
+                                          (store.read_text(POINTER_OBJECT) or "").strip()))
+    return BuildSummary(out=store.local_path if store.local else store.location,
+                        release=release or "", n_documents=manifest["row_counts"]["reports"],
+                        status_counts=manifest["parse_status"],
+                        row_counts=manifest["row_counts"], unchanged=True)
+
+
+def _carry_forward(plan: BuildPlan, store: Store, staging: Path) -> dict[str, Any]:
+    """Same documents, parser and options, only the crawl log grew (a nightly crawl that
+    found nothing new): the new release links the published tables and rewrites only
+    ``fetches``."""
+    import json
+
+    from transform.release import ReleaseBuilder
+
+    published = published_release(store.local_path)
+    assert published is not None
+    for name in TABLE_ORDER:
+        if name == "fetches":
+            continue
+        source = published / name
+        for path in sorted(source.rglob("*.parquet")):
+            target = staging / name / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+    manifest = json.loads((published / "MANIFEST.json").read_text(encoding="utf-8"))
+    builder = ReleaseBuilder(plan, staging)
+    builder._write_fetches(plan.fetch_logs)
+    manifest["row_counts"]["fetches"] = builder.row_counts["fetches"]
+    manifest["inputs_digest"] = plan.digest
+    from datetime import UTC, datetime
+
+    manifest["built_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return manifest
+
+
+def build_dataset(inputs: Iterable[str | Path], out: Path | str, terms: str = "cut",
                   archive: Path | None = None, incremental: bool = True,
-                  force: bool = False) -> BuildSummary:
-    """The whole build without Prefect (same functions the flow runs)."""
-    refs = discover_documents(inputs, archive)
-    batch = process_documents(refs, terms, cache_dir(out) if incremental else None)
-    return publish_dataset(assemble(batch.results), out, archive, batch.n_parsed,
-                           batch.n_cached, force)
+                  force: bool = False, limits: Limits = DEFAULT_LIMITS,
+                  cache: Path | None = None, rebuild: bool = False) -> BuildSummary:
+    """The whole build in this process, without Prefect (the same functions the flow runs)."""
+    plan = plan_build(inputs, archive, terms)
+    return execute(plan, out, cache=(cache or cache_dir(out)) if incremental else None,
+                   limits=limits, incremental=incremental, force=force, rebuild=rebuild)
+
+
+# -- documents already read (tests of readers, benchmarks) ------------------------------
+
+def process_documents(refs: list[DocumentRef], terms: str = "cut",
+                      cache: Path | None = None,
+                      limits: Limits = IN_PROCESS) -> list[ReportRows]:
+    """Each document's rows, read in this process (or from the cache)."""
+    return read_documents(refs, terms, cache, limits)[0]
+
+
+def publish_results(results: list[ReportRows], out: Path | str,
+                    force: bool = False) -> BuildSummary:
+    """Publish rows already computed (one per document) through the same writer."""
+    from transform.batch import check_verdicts, document_tables, term_counts
+
+    by_id: dict[str, ReportRows] = {}
+    for rows in sorted(results, key=lambda r: r.report["source_uri"]):
+        by_id.setdefault(rows.report["report_id"], rows)
+    ordered = [by_id[rid] for rid in sorted(by_id)]
+    refs = tuple(DocumentRef(uri=r.report["source_uri"], path="",
+                             ingested_at=r.report["ingested_at"],
+                             sha256=r.report["report_id"]) for r in ordered)
+    plan = BuildPlan(refs=refs, terms="cut", digest="", documents_digest="")
+
+    def replay(batch: list[DocumentRef], terms: str, cache: Any, limits: Any,
+               sampled: frozenset[str]) -> BatchOutput:
+        from transform.reuse import comparable_text, sample_counts
+
+        chosen = [by_id[ref.sha256] for ref in batch if ref.sha256]
+        tables = document_tables(chosen)
+        sample: dict[str, list[str]] = {}
+        for rows in chosen:
+            if rows.report["report_id"] in sampled:
+                for row in rows.tables.get("sections", []):
+                    sample.setdefault(row["section"], []).append(comparable_text(row["text"]))
+        return BatchOutput(tables=tables, term_counts=term_counts(tables["terms"]),
+                           shingle_sample={k: sample_counts(v) for k, v in sample.items()},
+                           check_verdicts=check_verdicts(tables["checks"]))
+
+    def mapper(fn: Callable[..., Any], args: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        return serial_map(replay if fn is process_batch else fn, args)
+
+    return execute(plan, out, mapper=mapper, incremental=False, force=force)

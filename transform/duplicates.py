@@ -86,15 +86,8 @@ def mark_duplicates(tables: dict[str, list[dict[str, Any]]]) -> int:
         report["duplicate_of"] = None
     facts = _facts(tables)
     narratives: dict[str, str] | None = None
-    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
-    for report in reports:
-        key = body_key(report)
-        if key and report.get("report_year") and report["parse_status"] != "failed":
-            groups[(report["report_year"], *key)].append(report)
     marked = 0
-    for members in groups.values():
-        if len(members) < 2:
-            continue
+    for members in body_year_groups(reports):
         pairs = []
         for a, b in itertools.combinations(members, 2):
             fa, fb = facts.get(a["report_id"], {}), facts.get(b["report_id"], {})
@@ -119,6 +112,16 @@ def mark_duplicates(tables: dict[str, list[dict[str, Any]]]) -> int:
                     report["duplicate_of"] = best["report_id"]
                     marked += 1
     return marked
+
+
+def body_year_groups(reports: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Reports that could be copies of one another: same body, same year, two or more."""
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for report in reports:
+        key = body_key(report)
+        if key and report.get("report_year") and report["parse_status"] != "failed":
+            groups[(report["report_year"], *key)].append(report)
+    return [members for members in groups.values() if len(members) > 1]
 
 
 def _clusters(members: list[dict[str, Any]],

@@ -37,16 +37,18 @@ def _read_through(path: Path, partitioned: bool) -> tuple[list[str], int]:
     return dataset.schema.names, n_rows
 
 
-def ok_share(release: Path) -> float | None:
-    """Share of reports parsed ok, from the release's MANIFEST (None without reports)."""
-    manifest = _manifest(release)
+def ok_share(release: Path | dict) -> float | None:
+    """Share of reports parsed ok, from a release's MANIFEST (None without reports)."""
+    manifest = release if isinstance(release, dict) else _manifest(release)
     counts = manifest.get("parse_status", {})
     total = sum(counts.values())
     return counts.get("ok", 0) / total if total else None
 
 
-def quality_gates(release: Path, published: Path | None) -> list[str]:
-    """The reasons ``release`` must not be published (empty when it passes)."""
+def quality_gates(release: Path, published: Path | None = None,
+                  published_manifest: dict | None = None) -> list[str]:
+    """The reasons ``release`` must not be published (empty when it passes); the
+    published release is given by its folder or by its MANIFEST."""
     reasons: list[str] = []
     expected_rows = _manifest(release).get("row_counts", {})
     for name, spec in TABLES.items():
@@ -61,9 +63,12 @@ def quality_gates(release: Path, published: Path | None) -> list[str]:
         if name in expected_rows and expected_rows[name] != n_rows:
             reasons.append(f"table {name} has {n_rows} rows, its manifest says "
                            f"{expected_rows[name]}")
-    if published is not None and (published / "MANIFEST.json").exists():
-        before, after = ok_share(published), ok_share(release)
+    if published_manifest is None and published is not None and \
+            (published / "MANIFEST.json").exists():
+        published_manifest = _manifest(published)
+    if published_manifest:
+        before, after = ok_share(published_manifest), ok_share(release)
         if before is not None and after is not None and after < before - SHARE_TOLERANCE:
             reasons.append(f"share of reports parsed ok fell from {before:.2%} to {after:.2%} "
-                           f"(published release {published.name})")
+                           f"(published release built {published_manifest.get('built_at')})")
     return reasons

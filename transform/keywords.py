@@ -23,9 +23,10 @@ KEYWORDS_PER_SECTION = 10
 DECIMALS = 6
 
 
-def _frame(terms: list[dict[str, Any]]) -> pd.DataFrame:
+def _frame(terms: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     """Terms summed over part-of-speech tags: a keyword is a word, whatever its tag."""
-    frame = pd.DataFrame(terms, columns=["report_id", "section", "term", "count"])
+    frame = terms if isinstance(terms, pd.DataFrame) else pd.DataFrame(
+        terms, columns=["report_id", "section", "term", "count"])
     if frame.empty:
         return frame
     return (frame.groupby(["report_id", "section", "term"], sort=True)["count"].sum()
@@ -37,27 +38,42 @@ def term_idf(terms: list[dict[str, Any]]) -> list[dict[str, Any]]:
     frame = _frame(terms)
     if frame.empty:
         return []
-    n_reports = int(frame["report_id"].nunique())
-    grouped = frame.groupby("term", sort=True).agg(
+    counts = frame.groupby("term", sort=True).agg(
         n_reports=("report_id", "nunique"), total_count=("count", "sum"))
-    idf = np.round(np.log((1 + n_reports) / (1 + grouped["n_reports"])) + 1, DECIMALS)
+    return idf_rows(counts, int(frame["report_id"].nunique()))
+
+
+def idf_rows(counts: pd.DataFrame, n_reports: int) -> list[dict[str, Any]]:
+    """Rows of ``term_idf`` from each term's document frequency and total count
+    (``counts`` indexed by term, columns ``n_reports`` and ``total_count``)."""
+    counts = counts.sort_index()
+    idf = np.round(np.log((1 + n_reports) / (1 + counts["n_reports"])) + 1, DECIMALS)
     return [
         {"term": term, "n_reports": int(n), "corpus_reports": n_reports,
          "total_count": int(total), "idf": float(value)}
-        for term, n, total, value in zip(grouped.index, grouped["n_reports"],
-                                         grouped["total_count"], idf, strict=True)
+        for term, n, total, value in zip(counts.index, counts["n_reports"],
+                                         counts["total_count"], idf, strict=True)
     ]
 
 
 def keywords(terms: list[dict[str, Any]], idf_rows: list[dict[str, Any]],
              per_section: int = KEYWORDS_PER_SECTION) -> list[dict[str, Any]]:
     """Rows of ``keywords``: the top terms of each report's section by TF-IDF."""
-    frame = _frame(terms)
-    if frame.empty:
+    frame = pd.DataFrame(terms, columns=["report_id", "section", "term", "count",
+                                         "report_year"])
+    idf = pd.Series({r["term"]: r["idf"] for r in idf_rows}, name="idf", dtype="float64")
+    return top_keywords(frame, idf, per_section)
+
+
+def top_keywords(terms: pd.DataFrame, idf: pd.Series,
+                 per_section: int = KEYWORDS_PER_SECTION) -> list[dict[str, Any]]:
+    """The top terms of each report's section, from a frame of that report's terms
+    (every row of a report must be in the frame: TF needs the section's total)."""
+    if terms.empty:
         return []
-    years = {row["report_id"]: row.get("report_year") for row in terms}
-    idf = pd.Series({r["term"]: r["idf"] for r in idf_rows}, name="idf")
-    frame = frame.join(idf, on="term")
+    years = terms.groupby("report_id", sort=False)["report_year"].first().to_dict()
+    frame = _frame(terms[["report_id", "section", "term", "count"]])
+    frame = frame.join(idf.rename("idf"), on="term")
     totals = frame.groupby(["report_id", "section"])["count"].transform("sum")
     frame["tf"] = np.round(frame["count"] / totals, DECIMALS)
     frame["tfidf"] = np.round(frame["count"] / totals * frame["idf"], DECIMALS)
@@ -68,8 +84,12 @@ def keywords(terms: list[dict[str, Any]], idf_rows: list[dict[str, Any]],
     return [
         {"report_id": rid, "section": section, "rank": int(rank), "term": term,
          "count": int(count), "tf": float(tf), "idf": float(idf_value),
-         "tfidf": float(tfidf), "report_year": years[rid]}
+         "tfidf": float(tfidf), "report_year": _year(years[rid])}
         for rid, section, rank, term, count, tf, idf_value, tfidf in zip(
             top["report_id"], top["section"], top["rank"], top["term"], top["count"],
             top["tf"], top["idf"], top["tfidf"], strict=True)
     ]
+
+
+def _year(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -97,16 +98,47 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
+def sample_step(n_texts: int) -> int:
+    """Every ``step``-th text (in key order) is in the sample that finds stock phrases."""
+    return max(1, n_texts // COMMON_SAMPLE)
+
+
+def sample_counts(texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """(shingles, number of texts holding each, number of texts) over comparable texts
+    long enough to be compared: the part of the stock-phrase count one batch adds."""
+    sets = [shingles(t) for t in texts if len(t) - SHINGLE + 1 >= MIN_SHINGLES]
+    if not sets:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), 0
+    values, counts = np.unique(np.concatenate(sets), return_counts=True)
+    return values, counts.astype(np.int64), len(sets)
+
+
+def common_from_counts(parts: Iterable[tuple[np.ndarray, np.ndarray, int]],
+                       step: int) -> np.ndarray:
+    """Shingles in so many of the sampled texts that they are stock phrases (sorted)."""
+    parts = list(parts)
+    n_texts = sum(n for _, _, n in parts)
+    if not n_texts:
+        return np.empty(0, dtype=np.uint64)
+    values = np.concatenate([v for v, _, _ in parts])
+    counts = np.concatenate([c for _, c, _ in parts])
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], counts[order]
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    totals = np.add.reduceat(counts, starts) if len(values) else counts
+    floor = max(COMMON_MIN_REPORTS / step, COMMON_SHARE * n_texts)
+    return values[starts][totals >= floor]
+
+
 def common_shingles(sets: dict[str, np.ndarray]) -> np.ndarray:
     """Shingles in so many of these texts that they are stock phrases (sorted)."""
     keys = sorted(sets)
-    step = max(1, len(keys) // COMMON_SAMPLE)
+    step = sample_step(len(keys))
     sample = [sets[k] for k in keys[::step]]
     if not sample:
         return np.empty(0, dtype=np.uint64)
     values, counts = np.unique(np.concatenate(sample), return_counts=True)
-    floor = max(COMMON_MIN_REPORTS / step, COMMON_SHARE * len(sample))
-    return values[counts >= floor]
+    return common_from_counts([(values, counts, len(sample))], step)
 
 
 def shared_spans(text: str, other: np.ndarray) -> tuple[int, int]:
@@ -126,51 +158,118 @@ def _identity(value: int) -> int:
     return value
 
 
-def similar_pairs(texts: dict[str, str]) -> list[tuple[str, str, float, float]]:
-    """(a, b, similarity, own similarity) of the pairs that reach both thresholds (a < b)."""
-    from datasketch import MinHash, MinHashLSH
+@dataclass
+class Signatures:
+    """LSH band keys of one section kind's texts: all the corpus keeps of most texts."""
 
-    full = {k: shingles(t) for k, t in texts.items() if len(t) - SHINGLE + 1 >= MIN_SHINGLES}
-    common = common_shingles(full)
+    section: str
+    keys: list[str]
+    bands: np.ndarray  # (len(keys), bands) uint32
 
-    def own(key: str) -> np.ndarray:
-        return np.setdiff1d(full[key], common, assume_unique=True)
 
-    owned = {k: own(k) for k in sorted(full)}
-    keys = [k for k, v in owned.items() if len(v) >= MIN_OWN_SHINGLES]
-    if len(keys) < 2:
-        return []
-    sketches = MinHash.generator((owned[k].tolist() for k in keys), num_perm=NUM_PERM,
+def own_shingles(text: str, common: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(all shingles, own shingles) of a comparable text, or None when it is too short."""
+    if len(text) - SHINGLE + 1 < MIN_SHINGLES:
+        return None
+    full = shingles(text)
+    return full, np.setdiff1d(full, common, assume_unique=True)
+
+
+def band_keys(sets: list[np.ndarray]) -> np.ndarray:
+    """One 32-bit key per LSH band of each set's MinHash (``LSH_BANDS``)."""
+    from datasketch import MinHash
+
+    bands, rows = LSH_BANDS
+    if not sets:
+        return np.empty((0, bands), dtype=np.uint32)
+    sketches = MinHash.generator((s.tolist() for s in sets), num_perm=NUM_PERM,
                                  hashfunc=_identity, scheme="affine64")
-    lsh = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
-    stored = []
-    with lsh.insertion_session() as session:
-        for key, sketch in zip(keys, sketches, strict=True):
-            session.insert(key, sketch, check_duplication=False)
-            stored.append(sketch)
-    candidates: set[tuple[str, str]] = set()
-    for key, sketch in zip(keys, stored, strict=True):
-        for other in lsh.query(sketch):
-            if other != key:
-                candidates.add((min(key, other), max(key, other)))
+    values = np.stack([m.hashvalues for m in sketches]).astype(np.uint64)
+    values = values[:, :bands * rows].reshape(len(sets), bands, rows)
+    keys = np.zeros((len(sets), bands), dtype=np.uint64)
+    for k in range(rows):
+        keys = keys * FINGERPRINT_BASE + values[:, :, k]
+    return (keys ^ (keys >> np.uint64(32))).astype(np.uint32)
+
+
+def signatures(section: str, texts: dict[str, str], common: np.ndarray) -> Signatures:
+    """Band keys of the texts whose own words are enough to compare (keys sorted)."""
+    keys, owned = [], []
+    for key in sorted(texts):
+        sets = own_shingles(texts[key], common)
+        if sets is not None and len(sets[1]) >= MIN_OWN_SHINGLES:
+            keys.append(key)
+            owned.append(sets[1])
+    return Signatures(section=section, keys=keys, bands=band_keys(owned))
+
+
+def candidate_pairs(keys: list[str], bands: np.ndarray) -> set[tuple[str, str]]:
+    """Pairs of keys that share at least one band key (a < b).
+
+    A bucket larger than ``MAX_FAMILY`` (one text posted hundreds of times) is linked as
+    a chain rather than all against all; the family step compares its members.
+    """
+    found: set[tuple[str, str]] = set()
+    for column in range(bands.shape[1] if len(keys) else 0):
+        values = bands[:, column]
+        order = np.argsort(values, kind="stable")
+        ordered = values[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        ends = np.append(starts[1:], len(ordered))
+        for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
+            members = sorted(keys[i] for i in order[start:end])
+            links = (itertools.combinations(members, 2) if len(members) <= MAX_FAMILY
+                     else itertools.pairwise(members))
+            found.update(links)
+    return found
+
+
+def verify_pairs(candidates: Iterable[tuple[str, str]], texts: dict[str, str],
+                 common: np.ndarray) -> list[tuple[str, str, float, float]]:
+    """(a, b, similarity, own similarity) of the candidates that reach both thresholds,
+    and of every other pair within a family they link (a < b, sorted)."""
+    cached: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+
+    def sets(key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        if key not in cached:
+            cached[key] = own_shingles(texts.get(key, ""), common)
+        return cached[key]
+
     def verify(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, float]]:
         found = {}
         for a, b in pairs:
-            own_similarity = jaccard(owned[a], owned[b])
+            sa, sb = sets(a), sets(b)
+            if sa is None or sb is None or min(len(sa[1]), len(sb[1])) < MIN_OWN_SHINGLES:
+                continue
+            own_similarity = jaccard(sa[1], sb[1])
             if own_similarity < MIN_OWN_SIMILARITY:
                 continue
-            similarity = jaccard(full[a], full[b])
+            similarity = jaccard(sa[0], sb[0])
             if similarity >= MIN_SIMILARITY:
                 found[(a, b)] = (similarity, own_similarity)
         return found
 
-    found = verify(sorted(candidates))
     checked = set(candidates)
+    found = verify(sorted(checked))
     for family in families(found):
         if len(family) <= MAX_FAMILY:
             rest = [p for p in itertools.combinations(family, 2) if p not in checked]
             found.update(verify(rest))
     return [(a, b, *found[(a, b)]) for a, b in sorted(found)]
+
+
+def similar_pairs(texts: dict[str, str]) -> list[tuple[str, str, float, float]]:
+    """(a, b, similarity, own similarity) of the pairs that reach both thresholds (a < b).
+
+    The same steps the build runs over a whole corpus in pieces: stock phrases from a
+    sample, band keys of each text's own words, candidates by shared band keys, exact
+    verification.
+    """
+    keys = sorted(texts)
+    step = sample_step(len(keys))
+    common = common_from_counts([sample_counts(texts[k] for k in keys[::step])], step)
+    sig = signatures("", texts, common)
+    return verify_pairs(candidate_pairs(sig.keys, sig.bands), texts, common)
 
 
 def families(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
@@ -193,29 +292,41 @@ def families(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
     return [g for _, g in sorted(groups.items()) if len(g) > 2]
 
 
+def section_texts(sections: Iterable[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Comparable text of each report's section, by section kind and report_id."""
+    kinds: dict[str, dict[str, str]] = {}
+    for row in sections:
+        kinds.setdefault(row["section"], {})[row["report_id"]] = comparable_text(row["text"])
+    return kinds
+
+
+def reuse_rows(section: str, pairs: list[tuple[str, str, float, float]],
+               texts: dict[str, str], reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of ``text_reuse`` for verified pairs of one section kind."""
+    rows: list[dict[str, Any]] = []
+    for a, b, similarity, own_similarity in pairs:
+        shared, longest = shared_spans(texts[a], shingles(texts[b]))
+        ra, rb = reports.get(a, {}), reports.get(b, {})
+        rows.append({
+            "report_id": a, "other_report_id": b, "section": section,
+            "similarity": round(similarity, 4),
+            "own_similarity": round(own_similarity, 4),
+            "shared_chars": shared, "longest_shared_span": longest,
+            "n_chars": len(texts[a]), "other_n_chars": len(texts[b]),
+            "same_body": _same_body(ra, rb),
+            "other_report_year": rb.get("report_year"),
+            "report_year": ra.get("report_year"),
+        })
+    return rows
+
+
 def find_reuse(sections: list[dict[str, Any]],
                reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of ``text_reuse``: near-identical sections of two different reports."""
     by_id = {r["report_id"]: r for r in reports}
-    kinds: dict[str, dict[str, str]] = {}
-    for row in sections:
-        kinds.setdefault(row["section"], {})[row["report_id"]] = comparable_text(row["text"])
     rows: list[dict[str, Any]] = []
-    for section in sorted(kinds):
-        texts = kinds[section]
-        for a, b, similarity, own_similarity in similar_pairs(texts):
-            shared, longest = shared_spans(texts[a], shingles(texts[b]))
-            ra, rb = by_id.get(a, {}), by_id.get(b, {})
-            rows.append({
-                "report_id": a, "other_report_id": b, "section": section,
-                "similarity": round(similarity, 4),
-                "own_similarity": round(own_similarity, 4),
-                "shared_chars": shared, "longest_shared_span": longest,
-                "n_chars": len(texts[a]), "other_n_chars": len(texts[b]),
-                "same_body": _same_body(ra, rb),
-                "other_report_year": rb.get("report_year"),
-                "report_year": ra.get("report_year"),
-            })
+    for section, texts in sorted(section_texts(sections).items()):
+        rows += reuse_rows(section, similar_pairs(texts), texts, by_id)
     return rows
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transform.datapackage import write_descriptors
@@ -50,57 +51,127 @@ def arrow_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema)
 
 
-def _write_file(table: pa.Table, path: Path) -> None:
+ROW_GROUP_ROWS = 65536  # rows per Parquet row group, whatever the batches were
+
+
+def _writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd", use_dictionary=True,
-                   write_statistics=True, store_schema=True)
+    return pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=True,
+                            write_statistics=True, store_schema=True)
+
+
+class TableWriter:
+    """One table written as its rows arrive, in row groups of a fixed size.
+
+    Rows are appended in their final order (the build hands documents out in report_id
+    order and takes their results back in that order), so nothing is ever sorted or held
+    whole: each year partition buffers less than one row group. Row groups are cut by
+    row count, not by batch, so the bytes do not depend on how the work was split.
+    """
+
+    def __init__(self, name: str, directory: Path) -> None:
+        self.spec = TABLES[name]
+        self.name = name
+        self.directory = directory
+        self.schema = self.spec.arrow_schema()
+        self.file_schema = (self.schema.remove(self.schema.get_field_index(PARTITION))
+                            if self.spec.partitioned else self.schema)
+        self.writers: dict[int, pq.ParquetWriter] = {}
+        self.buffers: dict[int, list[pa.Table]] = {}
+        self.buffered: dict[int, int] = {}
+        self.n_rows = 0
+
+    def append(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        table = table.select(self.schema.names).cast(self.schema)
+        self.n_rows += table.num_rows
+        if not self.spec.partitioned:
+            self._buffer(-1, table)
+            return
+        years = pc.fill_null(table.column(PARTITION), UNKNOWN_YEAR)
+        data = table.drop_columns([PARTITION])
+        for year in sorted(pc.unique(years).to_pylist()):
+            self._buffer(year, data.filter(pc.equal(years, year)))
+
+    def _buffer(self, key: int, table: pa.Table) -> None:
+        self.buffers.setdefault(key, []).append(table)
+        self.buffered[key] = self.buffered.get(key, 0) + table.num_rows
+        if self.buffered[key] >= ROW_GROUP_ROWS:
+            self._flush(key, final=False)
+
+    def _flush(self, key: int, final: bool) -> None:
+        """Write whole row groups (and, when ``final``, the remainder)."""
+        parts = self.buffers.pop(key, [])
+        pending = pa.concat_tables(parts) if parts else self.file_schema.empty_table()
+        cut = pending.num_rows if final else pending.num_rows - pending.num_rows % ROW_GROUP_ROWS
+        writer = self.writers.get(key)
+        if writer is None and (cut or final):
+            writer = self.writers[key] = _writer(self._path(key), self.file_schema)
+        for start in range(0, cut, ROW_GROUP_ROWS):
+            writer.write_table(pending.slice(start, min(ROW_GROUP_ROWS, cut - start)),
+                               row_group_size=ROW_GROUP_ROWS)
+        rest = pending.slice(cut)
+        self.buffers[key] = [rest] if rest.num_rows else []
+        self.buffered[key] = rest.num_rows
+
+    def _path(self, key: int) -> Path:
+        if key == -1:
+            return self.directory / "part-0.parquet"
+        return self.directory / f"{PARTITION}={key}" / "part-0.parquet"
+
+    def close(self) -> None:
+        """Write what is buffered; a table that never had a row still gets a file."""
+        keys = sorted(set(self.buffers) | set(self.writers))
+        if not keys:
+            keys = [-1 if not self.spec.partitioned else UNKNOWN_YEAR]
+        for key in keys:
+            self._flush(key, final=True)
+        for key in sorted(self.writers):
+            self.writers.pop(key).close()
 
 
 def _write_table(name: str, table: pa.Table, directory: Path) -> None:
-    if TABLES[name].partitioned:
-        _write_partitioned(table, directory)
-    else:
-        _write_file(table, directory / "part-0.parquet")
-
-
-def _write_partitioned(table: pa.Table, directory: Path) -> None:
-    years = [UNKNOWN_YEAR if y is None else y for y in table.column(PARTITION).to_pylist()]
-    data = table.drop_columns([PARTITION])
-    groups: dict[int, list[int]] = {}
-    for i, year in enumerate(years):
-        groups.setdefault(year, []).append(i)
-    if not groups:
-        groups[UNKNOWN_YEAR] = []
-    for year in sorted(groups):
-        subset = data.take(pa.array(groups[year], type=pa.int64()))
-        _write_file(subset, directory / f"{PARTITION}={year}" / "part-0.parquet")
+    writer = TableWriter(name, directory)
+    writer.append(table)
+    writer.close()
 
 
 def new_release_dir(out: Path) -> Path:
     releases = out / "releases"
     releases.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return releases / stamp
+    return releases / release_id()
+
+
+def release_id() -> str:
+    """A release is named by the UTC time its build started writing it."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def write_release(tables: dict[str, list[dict[str, Any]]], out: Path,
                   manifest: dict[str, Any]) -> Path:
-    """Write every table into a fresh release directory (not yet published)."""
+    """Write every table, held in memory, into a fresh release directory (not yet
+    published). The build streams instead (see :class:`TableWriter`)."""
     release = new_release_dir(out)
     staging = release.with_name(release.name + ".partial")
     staging.mkdir(parents=True)
     try:
         for name in TABLE_ORDER:
             _write_table(name, arrow_table(name, tables.get(name, [])), staging / name)
-        (staging / "MANIFEST.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str),
-            encoding="utf-8")
-        write_descriptors(staging, manifest)
+        finish_release(staging, manifest)
         os.replace(staging, release)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return release
+
+
+def finish_release(staging: Path, manifest: dict[str, Any]) -> None:
+    """The descriptors every release carries, written once its tables are complete."""
+    (staging / "MANIFEST.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str),
+        encoding="utf-8")
+    write_descriptors(staging, manifest)
 
 
 POINTER = "latest"

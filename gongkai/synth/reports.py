@@ -65,6 +65,7 @@ from gongkai.synth.render import (
     TCell,
     pdf_available,
     render,
+    render_pdfs,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -1324,6 +1325,7 @@ def report_rng(seed: int, index: int) -> random.Random:
 
 
 COPY_SHARE = 0.05  # reports whose 总体情况 is copied from another's
+PDF_BATCH = 25  # PDFs printed per LibreOffice run
 MAX_COPY_SOURCES = 500  # earlier reports kept as possible sources (memory stays flat)
 
 
@@ -1352,6 +1354,7 @@ def write_corpus(n: int, out: Path, formats: Sequence[str] = ("txt",), seed: int
     paths: list[Path] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: list[Future[None]] = []
+        pdf_batch: list[tuple[Path, SynthDocument]] = []
         overviews: dict[str, str] = {}
         for i in range(n):
             fmt = formats[i % len(formats)]
@@ -1366,17 +1369,27 @@ def write_corpus(n: int, out: Path, formats: Sequence[str] = ("txt",), seed: int
                 overviews[report.stem] = report.overview
             path = reports_dir / report.filename
             if fmt == "pdf":
-                pending.append(pool.submit(_write_rendered, path, report.document, fmt))
-                if len(pending) >= 4 * workers:  # keep memory flat on large corpora
+                pdf_batch.append((path, report.document))
+                if len(pdf_batch) >= PDF_BATCH:
+                    pending.append(pool.submit(_write_pdfs, pdf_batch))
+                    pdf_batch = []
+                if len(pending) >= 2 * workers:  # keep memory flat on large corpora
                     pending.pop(0).result()
             else:
                 _write_rendered(path, report.document, fmt)
             (keys_dir / f"{report.stem}.json").write_text(
                 json.dumps(report.key, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             paths.append(path)
+        if pdf_batch:
+            pending.append(pool.submit(_write_pdfs, pdf_batch))
         for future in pending:
             future.result()
     return paths
+
+
+def _write_pdfs(batch: list[tuple[Path, SynthDocument]]) -> None:
+    for (path, _), pdf in zip(batch, render_pdfs([doc for _, doc in batch]), strict=True):
+        path.write_bytes(pdf)
 
 
 def _write_rendered(path: Path, document: SynthDocument, fmt: str) -> None:

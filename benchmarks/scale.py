@@ -1,0 +1,263 @@
+"""Scale figures of the whole build, on synthetic corpora (prints figures; not a test).
+
+    .venv/bin/python benchmarks/scale.py                       # every part, default sizes
+    .venv/bin/python benchmarks/scale.py --parts throughput --n 1000 --pdf-n 200
+    .venv/bin/python benchmarks/scale.py --parts rss --rss-n 100000
+
+Parts:
+
+* ``throughput``: per format (txt, html, docx, pdf), one corpus built end to end (read →
+  facts → checks → sections → terms → corpus tables → Parquet, no cache) four ways: the
+  plain function in this process, and the Prefect flow with 1 and with 2 workers.
+  Prints reports (and, for PDFs, pages) per second per core, the 2-worker speed-up, and
+  Prefect's share of the wall time (flow with 1 worker against the plain function).
+* ``noop``: an archive of ``--noop-n`` crawled reports built once, then rebuilt with
+  nothing new (and again after a crawl that only re-validated every URL: 304s).
+* ``rss``: ``--rss-n`` text reports built with ``gongkai build --workers 2``; the peak
+  resident memory of the whole process tree (driver, workers, parser processes).
+* ``score``: ``score.py`` on ``--score-n`` reports of each format.
+
+Corpora are written once under ``--work`` (default /tmp/gongkai-bench) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GONGKAI = ROOT / ".venv" / "bin" / "gongkai"
+SCORER = ROOT.parent / "shared" / "tools" / "score.py"
+FORMATS = ("txt", "html", "docx", "pdf")
+
+
+def corpus(work: Path, fmt: str, n: int, seed: int) -> Path:
+    """``n`` synthetic reports of one format (written once, then reused)."""
+    from gongkai.synth.reports import write_corpus
+
+    folder = work / f"{fmt}-{n}-{seed}"
+    done = folder / "DONE"
+    if not done.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        t0 = time.perf_counter()
+        write_corpus(n, folder, (fmt,), seed=seed)
+        done.write_text(f"{time.perf_counter() - t0:.1f} s\n")
+    return folder
+
+
+def clean_env(work: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(work / "prefect-home"), SOURCE_DATE_EPOCH="1700000000")
+    return env
+
+
+def timed_cli(args: list[str], work: Path) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    result = subprocess.run([str(GONGKAI), "build", *args], capture_output=True, text=True,
+                            env=clean_env(work), check=False)
+    elapsed = time.perf_counter() - t0
+    if result.returncode != 0:
+        raise SystemExit(f"gongkai build failed:\n{result.stderr[-3000:]}")
+    return elapsed, result.stdout
+
+
+def timed_plain(reports: Path, out: Path) -> float:
+    code = ("import sys, time; sys.path.insert(0, {root!r}); "
+            "from transform.build import build_dataset; t = time.perf_counter(); "
+            "build_dataset([{inputs!r}], {out!r}, incremental=False); "
+            "print(time.perf_counter() - t)")
+    result = subprocess.run(
+        [sys.executable, "-c", code.format(root=str(ROOT), inputs=str(reports), out=str(out))],
+        capture_output=True, text=True, env=clean_env(out.parent), check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def pages_of(out: Path) -> int:
+    import pandas as pd
+
+    reports = pd.read_parquet(out / "reports", columns=["n_pages"])
+    return int(reports["n_pages"].fillna(0).sum())
+
+
+def throughput(work: Path, n: int, pdf_n: int) -> None:
+    print("\n## Throughput, end to end (no cache)\n")
+    print(f"{'format':6} {'reports':>7} {'pages':>6} {'plain 1 core':>13} {'flow 1 worker':>14} "
+          f"{'flow 2 workers':>15} {'speed-up':>8} {'Prefect share':>13}")
+    for fmt in FORMATS:
+        size = pdf_n if fmt == "pdf" else n
+        reports = corpus(work, fmt, size, seed=11) / "reports"
+        runs = work / "runs" / fmt
+        shutil.rmtree(runs, ignore_errors=True)
+        runs.mkdir(parents=True)
+        timed_cli([str(reports), "--out", str(runs / "warm"), "--workers", "1", "--full"], work)
+        plain = timed_plain(reports, runs / "plain")
+        one, _ = timed_cli([str(reports), "--out", str(runs / "one"), "--workers", "1",
+                            "--full"], work)
+        two, _ = timed_cli([str(reports), "--out", str(runs / "two"), "--workers", "2",
+                            "--full"], work)
+        pages = pages_of(runs / "one")
+
+        units = pages if fmt == "pdf" else size
+        label = "pg" if fmt == "pdf" else "r"
+
+        def rate(seconds: float, cores: int, units: int = units, label: str = label) -> str:
+            return f"{units / seconds / cores:7.1f} {label}/s/c"
+
+        share = max(0.0, (one - plain) / one)
+        print(f"{fmt:6} {size:7d} {pages:6d} {rate(plain, 1):>13} {rate(one, 1):>14} "
+              f"{rate(two, 2):>15} {one / two:7.2f}x {share:12.1%}", flush=True)
+
+
+def archive_of(work: Path, n: int) -> Path:
+    """An archive as the crawler leaves it: ``n`` bodies and one fetch log."""
+
+    from crawl.archive import Archive
+
+    folder = work / f"archive-{n}"
+    if (folder / "DONE").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    reports = corpus(work, "txt", n, seed=21) / "reports"
+    archive = Archive(folder)
+    records = []
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i, path in enumerate(sorted(reports.iterdir())):
+        sha = archive.put(path.read_bytes())
+        records.append(_fetch(f"https://example.gov.cn/gk/{path.name}", sha, 200,
+                              start + timedelta(seconds=i)))
+    archive.write_log(records)
+    (folder / "DONE").write_text("ok\n")
+    return folder
+
+
+def _fetch(url: str, sha: str, status: int, when: datetime) -> dict[str, object]:
+    return {"url": url, "final_url": url, "site": "example", "fetched_at": when,
+            "http_status": status, "etag": f'"{sha[:16]}"', "last_modified": None,
+            "content_type": "text/plain", "bytes": 1, "sha256": sha, "error": None,
+            "role": "document", "is_document": True, "referrer": None, "attempts": 1}
+
+
+def noop(work: Path, n: int) -> None:
+    from crawl.archive import Archive
+
+    print(f"\n## Rebuild of {n} archived reports with nothing new\n")
+    archive = archive_of(work, n)
+    out = work / f"noop-out-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    first, _ = timed_cli(["--archive", str(archive), "--out", str(out), "--workers", "2"], work)
+    print(f"first build (2 workers):                 {first:7.1f} s")
+    same, stdout = timed_cli(["--archive", str(archive), "--out", str(out)], work)
+    assert "up to date" in stdout, stdout
+    print(f"rebuild, nothing new:                    {same:7.1f} s")
+    records = Archive(archive).fetch_log()
+    later = datetime(2026, 2, 1, tzinfo=UTC)
+    Archive(archive).write_log([{**r, "http_status": 304, "fetched_at": later} for r in records])
+    try:
+        grown, stdout = timed_cli(["--archive", str(archive), "--out", str(out)], work)
+        print(f"rebuild after a crawl of only 304s:      {grown:7.1f} s")
+    finally:
+        newest = sorted((archive / "fetches").glob("*.parquet"))[-1]
+        newest.unlink()
+        (archive / "DONE").write_text("ok\n")
+
+
+def rss(work: Path, n: int) -> None:
+    import psutil
+
+    print(f"\n## Peak memory building {n} text reports (2 workers)\n")
+    reports = corpus(work, "txt", n, seed=31) / "reports"
+    out = work / f"rss-out-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    process = subprocess.Popen([str(GONGKAI), "build", str(reports), "--out", str(out),
+                                "--workers", "2", "--full"], env=clean_env(work),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_total, peak_single, samples = 0, 0, 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_total, peak_single, samples
+        root = psutil.Process(process.pid)
+        while not stop.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                sizes = []
+                for proc in tree:
+                    with contextlib.suppress(psutil.Error):
+                        sizes.append(proc.memory_info().rss)
+                peak_total = max(peak_total, sum(sizes))
+                peak_single = max(peak_single, max(sizes, default=0))
+                samples += 1
+            except psutil.Error:
+                pass
+            stop.wait(0.25)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    t0 = time.perf_counter()
+    watcher.start()
+    stdout, stderr = process.communicate()
+    elapsed = time.perf_counter() - t0
+    stop.set()
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(f"build failed:\n{stderr[-3000:]}")
+    print(f"wall time {elapsed:.0f} s ({n / elapsed:.0f} reports/s); peak RSS of the whole "
+          f"process tree {peak_total / 2**30:.2f} GiB, largest single process "
+          f"{peak_single / 2**30:.2f} GiB ({samples} samples)")
+    print(stdout.strip().splitlines()[0])
+
+
+def score(work: Path, n: int) -> None:
+    print(f"\n## score.py on {n} synthetic reports per format\n")
+    for fmt in FORMATS:
+        folder = corpus(work, fmt, n, seed=41)
+        out = work / "score-out" / fmt
+        shutil.rmtree(out, ignore_errors=True)
+        timed_cli([str(folder / "reports"), "--out", str(out), "--workers", "2"], work)
+        result = subprocess.run([sys.executable, str(SCORER), "--dataset", str(out),
+                                 "--gold", str(folder / "keys")],
+                                capture_output=True, text=True, check=False)
+        line = [x for x in result.stdout.splitlines() if x.startswith("score:")]
+        print(f"{fmt:5} {line[-1] if line else result.stdout[-500:]}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--parts", default="throughput,noop,rss,score")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/gongkai-bench"))
+    ap.add_argument("--n", type=int, default=1000, help="reports per format (throughput)")
+    ap.add_argument("--pdf-n", type=int, default=200, help="PDF reports (throughput)")
+    ap.add_argument("--noop-n", type=int, default=10_000)
+    ap.add_argument("--rss-n", type=int, default=100_000)
+    ap.add_argument("--score-n", type=int, default=1000)
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    cpu = re.sub(r"\s+", " ", next((line.split(":", 1)[1] for line in
+                                    Path("/proc/cpuinfo").read_text().splitlines()
+                                    if line.startswith("model name")), "?")).strip()
+    print(f"machine: {os.cpu_count()} cores ({cpu}), "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
+          f"python {sys.version.split()[0]}")
+    parts = set(args.parts.split(","))
+    if "throughput" in parts:
+        throughput(args.work, args.n, args.pdf_n)
+    if "noop" in parts:
+        noop(args.work, args.noop_n)
+    if "rss" in parts:
+        rss(args.work, args.rss_n)
+    if "score" in parts:
+        score(args.work, args.score_n)
+
+
+if __name__ == "__main__":
+    main()

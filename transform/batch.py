@@ -1,0 +1,167 @@
+"""The units of work of a build, run wherever the work is (this process or a worker).
+
+* :func:`process_batch` reads a batch of documents (each under the per-document limits,
+  or from the per-document cache) and returns their rows as Arrow tables, with the
+  little the corpus-wide tables need from them (term counts, a sample of shingles).
+* :func:`keyword_chunk` and :func:`signature_chunk` compute the corpus-wide tables in
+  pieces once every document has been read: keywords need the corpus IDF, copied text
+  needs the corpus's stock phrases.
+
+Each returns only what the driver writes or aggregates, so a batch's memory is freed as
+soon as its rows are written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from transform.cache import ResultCache
+from transform.isolation import IN_PROCESS, Limits, parse_document
+from transform.keywords import top_keywords
+from transform.plan import DocumentRef
+from transform.report import ReportRows, Source
+from transform.reuse import Signatures, comparable_text, sample_counts, signatures
+from transform.template_map import load_template_map
+from transform.write import arrow_table
+
+# Tables with rows for each document; the corpus-wide ones are computed afterwards.
+DOCUMENT_TABLES = ("active_disclosure", "applications", "reviews_litigation", "sections",
+                   "terms", "narrative_facts", "checks", "problems")
+
+
+@dataclass
+class BatchOutput:
+    """What a batch of documents gave, ready to be written and aggregated."""
+
+    tables: dict[str, pa.Table]  # reports and every document table, in report_id order
+    term_counts: pa.Table  # term, n_reports, total_count over this batch
+    shingle_sample: dict[str, tuple[np.ndarray, np.ndarray, int]] = field(
+        default_factory=dict)  # per section kind: sample_counts of the sampled reports
+    n_parsed: int = 0
+    n_cached: int = 0
+    check_verdicts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def load_source(ref: DocumentRef) -> Source:
+    return Source(uri=ref.uri, data=Path(ref.path).read_bytes(), ingested_at=ref.ingested_at)
+
+
+def read_documents(refs: list[DocumentRef], terms: str = "cut", cache: Path | None = None,
+                   limits: Limits = IN_PROCESS) -> tuple[list[ReportRows], int, int]:
+    """Each document's rows (from the cache when this parser read it before), and how
+    many were parsed and how many came from the cache."""
+    tmap = load_template_map()
+    store = ResultCache(cache) if cache is not None else None
+    results, n_parsed, n_cached = [], 0, 0
+    for ref in refs:
+        source = load_source(ref)
+        rows = store.get(source.report_id, terms) if store else None
+        if rows is None:
+            rows = parse_document(source, terms, limits, tmap)
+            n_parsed += 1
+            if store and not _stopped(rows):
+                store.put(source.report_id, terms, rows)
+        else:
+            n_cached += 1
+            rows.report.update(source_uri=source.uri, ingested_at=source.ingested_at)
+        _note_copies(rows, ref.also_at)
+        results.append(rows)
+    return results, n_parsed, n_cached
+
+
+def _stopped(rows: ReportRows) -> bool:
+    """Stopped by a limit: worth trying again next time (with other limits, say)."""
+    return any(p["code"] in ("timeout", "memory_limit", "worker_crashed")
+               for p in rows.tables.get("problems", []))
+
+
+def _note_copies(rows: ReportRows, also_at: tuple[str, ...]) -> None:
+    problems = rows.tables.setdefault("problems", [])
+    for uri in also_at:
+        problems.append({"seq": len(problems), "stage": "read", "code": "identical_source",
+                         "message": f"same bytes also at {uri}", "location": None})
+        rows.report["n_warnings"] += 1
+
+
+def document_tables(results: list[ReportRows]) -> dict[str, pa.Table]:
+    """Rows of ``reports`` and of every document table, with report_id and report_year."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ("reports", *DOCUMENT_TABLES)}
+    for result in results:
+        rid, year = result.report["report_id"], result.report["report_year"]
+        rows["reports"].append(result.report)
+        for name, table_rows in result.tables.items():
+            rows[name].extend({"report_id": rid, **row, "report_year": year}
+                              for row in table_rows)
+    return {name: arrow_table(name, table_rows) for name, table_rows in rows.items()}
+
+
+def check_verdicts(checks: pa.Table) -> dict[str, dict[str, int]]:
+    """Per check, how many reports passed, failed, or could not be checked."""
+    verdicts: dict[tuple[str, str], list[bool | None]] = {}
+    for rid, name, passed in zip(checks.column("report_id").to_pylist(),
+                                 checks.column("check").to_pylist(),
+                                 checks.column("passed").to_pylist(), strict=True):
+        verdicts.setdefault((rid, name), []).append(passed)
+    counts: dict[str, dict[str, int]] = {}
+    for (_, name), values in verdicts.items():
+        verdict = "failed" if False in values else "passed" if True in values else "unknown"
+        counts.setdefault(name, {"passed": 0, "failed": 0, "unknown": 0})[verdict] += 1
+    return counts
+
+
+def term_counts(terms: pa.Table) -> pa.Table:
+    """Per term: the reports using it and its occurrences (summed over POS tags)."""
+    if terms.num_rows == 0:
+        return pa.table({"term": pa.array([], pa.string()),
+                         "n_reports": pa.array([], pa.int64()),
+                         "total_count": pa.array([], pa.int64())})
+    grouped = terms.group_by("term").aggregate([("report_id", "count_distinct"),
+                                                 ("count", "sum")])
+    return pa.table({"term": grouped.column("term"),
+                     "n_reports": grouped.column("report_id_count_distinct").cast(pa.int64()),
+                     "total_count": grouped.column("count_sum").cast(pa.int64())})
+
+
+def process_batch(refs: list[DocumentRef], terms: str = "cut", cache: Path | None = None,
+                  limits: Limits = IN_PROCESS,
+                  sampled: frozenset[str] = frozenset()) -> BatchOutput:
+    """Read a batch; ``sampled`` are the report_ids whose sections feed the stock-phrase
+    sample of copied-text detection."""
+    results, n_parsed, n_cached = read_documents(refs, terms, cache, limits)
+    tables = document_tables(results)
+    sample: dict[str, list[str]] = {}
+    for result in results:
+        if result.report["report_id"] in sampled:
+            kinds = {row["section"]: row["text"] for row in result.tables.get("sections", [])}
+            for kind, text in kinds.items():
+                sample.setdefault(kind, []).append(comparable_text(text))
+    return BatchOutput(
+        tables=tables, term_counts=term_counts(tables["terms"]),
+        shingle_sample={kind: sample_counts(texts) for kind, texts in sorted(sample.items())},
+        n_parsed=n_parsed, n_cached=n_cached, check_verdicts=check_verdicts(tables["checks"]))
+
+
+def keyword_chunk(terms: pa.Table, idf: pa.Table) -> pa.Table:
+    """``keywords`` rows of the reports in ``terms`` (all of each report's rows)."""
+    frame = terms.select(["report_id", "section", "term", "count", "report_year"]).to_pandas()
+    weights = pd.Series(idf.column("idf").to_numpy(), index=idf.column("term").to_pylist(),
+                        name="idf")
+    return arrow_table("keywords", top_keywords(frame, weights))
+
+
+def signature_chunk(sections: pa.Table, common: dict[str, np.ndarray]) -> list[Signatures]:
+    """LSH band keys of the sections in this chunk, one :class:`Signatures` per kind."""
+    kinds: dict[str, dict[str, str]] = {}
+    for rid, kind, text in zip(sections.column("report_id").to_pylist(),
+                               sections.column("section").to_pylist(),
+                               sections.column("text").to_pylist(), strict=True):
+        kinds.setdefault(kind, {})[rid] = comparable_text(text)
+    empty = np.empty(0, dtype=np.uint64)
+    return [signatures(kind, texts, common.get(kind, empty))
+            for kind, texts in sorted(kinds.items())]

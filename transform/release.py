@@ -1,0 +1,279 @@
+"""The driver's side of a build: write results as they arrive, then the corpus tables.
+
+Batches come back in report_id order and their rows go straight into the release's
+Parquet files (:class:`transform.write.TableWriter`); only the ``reports`` rows (one per
+document), per-term counts and a bounded sample of shingles stay in memory. Once every
+document is in, the corpus-wide tables are computed in pieces:
+
+* ``term_idf`` from the summed term counts;
+* ``keywords``: the ``terms`` table is read back in chunks of whole reports and each
+  chunk is scored (in a worker) with the corpus IDF;
+* ``text_reuse``: the ``sections`` table is read back in chunks, each turned (in a
+  worker) into LSH band keys; candidate pairs come from shared keys, and only the texts
+  of candidates are read again to verify them exactly;
+* ``reports.duplicate_of``: only reports of the same body and year are compared, with
+  only their own facts read back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from transform.batch import DOCUMENT_TABLES, BatchOutput
+from transform.duplicates import FACT_TABLES, body_year_groups, mark_duplicates
+from transform.keywords import idf_rows
+from transform.parser_version import parser_version
+from transform.plan import BuildPlan
+from transform.reuse import (
+    Signatures,
+    candidate_pairs,
+    common_from_counts,
+    reuse_rows,
+    sample_step,
+    section_texts,
+    verify_pairs,
+)
+from transform.schema import PARTITION, TABLE_ORDER, TABLES
+from transform.write import TableWriter, arrow_table
+
+COMPACT_TERM_PARTS = 64  # merge the per-batch term counts every so many batches
+DUPLICATE_FIELDS = ("report_id", "admin_code", "body_level", "org_name", "report_year",
+                    "parse_status", "template", "source_format", "n_warnings")
+REUSE_FIELDS = ("report_id", "org_name", "admin_code", "body_level", "report_year")
+
+
+class ReleaseBuilder:
+    """Everything a build writes into one staging folder."""
+
+    def __init__(self, plan: BuildPlan, staging: Path) -> None:
+        self.plan = plan
+        self.staging = staging
+        self.writers = {name: TableWriter(name, staging / name) for name in DOCUMENT_TABLES}
+        self.reports: list[pa.Table] = []
+        self.term_parts: list[pa.Table] = []
+        self.term_reports = 0
+        self.samples: dict[str, list[tuple[np.ndarray, np.ndarray, int]]] = {}
+        self.signatures: dict[str, list[Signatures]] = {}
+        self.checks: dict[str, dict[str, int]] = {}
+        self.n_parsed = 0
+        self.n_cached = 0
+        self.row_counts: dict[str, int] = {}
+        step = sample_step(len(plan.refs))
+        self.sample_step = step
+        self.sample_ids = frozenset(ref.sha256 for ref in plan.refs[::step] if ref.sha256)
+        self.keywords = TableWriter("keywords", staging / "keywords")
+
+    # -- documents -------------------------------------------------------------------
+    def sampled(self, refs: list[Any]) -> frozenset[str]:
+        """Which of these documents feed the stock-phrase sample."""
+        return frozenset(r.sha256 for r in refs if r.sha256 in self.sample_ids)
+
+    def add_batch(self, out: BatchOutput) -> None:
+        for name in DOCUMENT_TABLES:
+            self.writers[name].append(out.tables[name])
+        self.reports.append(out.tables["reports"])
+        terms = out.tables["terms"]
+        self.term_reports += pc.count_distinct(terms.column("report_id")).as_py() \
+            if terms.num_rows else 0
+        self.term_parts.append(out.term_counts)
+        if len(self.term_parts) >= COMPACT_TERM_PARTS:
+            self.term_parts = [_sum_counts(self.term_parts)]
+        for kind, part in out.shingle_sample.items():
+            self.samples.setdefault(kind, []).append(part)
+        for name, counts in out.check_verdicts.items():
+            into = self.checks.setdefault(name, {"passed": 0, "failed": 0, "unknown": 0})
+            for verdict, n in counts.items():
+                into[verdict] += n
+        self.n_parsed += out.n_parsed
+        self.n_cached += out.n_cached
+
+    def close_documents(self) -> None:
+        """Finish the document tables' files, so they can be read back."""
+        for name, writer in self.writers.items():
+            writer.close()
+            self.row_counts[name] = writer.n_rows
+
+    # -- corpus-wide inputs ----------------------------------------------------------
+    def term_idf(self) -> list[dict[str, Any]]:
+        counts = _sum_counts(self.term_parts) if self.term_parts else None
+        if counts is None or counts.num_rows == 0:
+            return []
+        frame = counts.to_pandas().set_index("term")
+        return idf_rows(frame, self.term_reports)
+
+    def common_shingles(self) -> dict[str, np.ndarray]:
+        return {kind: common_from_counts(parts, self.sample_step)
+                for kind, parts in sorted(self.samples.items())}
+
+    def chunks(self, name: str, max_rows: int, columns: list[str]) -> Iterator[pa.Table]:
+        """A document table read back in chunks of about ``max_rows``, never splitting a
+        report, with its year column; in published order (year, then report_id)."""
+        for year, path in _partition_files(self.staging / name):
+            pending: list[pa.Table] = []
+            size = 0
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
+                pending.append(pa.Table.from_batches([batch]))
+                size += batch.num_rows
+                if size >= max_rows:
+                    table = pa.concat_tables(pending)
+                    cut = _last_report_start(table)
+                    if cut > 0:
+                        yield _with_year(table.slice(0, cut), year)
+                        pending, size = [table.slice(cut)], table.num_rows - cut
+            if size:
+                yield _with_year(pa.concat_tables(pending), year)
+
+    def add_keywords(self, table: pa.Table) -> None:
+        self.keywords.append(table)
+
+    def add_signatures(self, found: list[Signatures]) -> None:
+        for sig in found:
+            self.signatures.setdefault(sig.section, []).append(sig)
+
+    # -- the rest, in the driver -----------------------------------------------------
+    def finish(self, fetch_logs: tuple[Path, ...] = ()) -> dict[str, Any]:
+        """Write the corpus tables, ``reports`` and ``fetches``; return the manifest."""
+        self.keywords.close()
+        self.row_counts["keywords"] = self.keywords.n_rows
+        idf = self.term_idf()
+        self._write("term_idf", arrow_table("term_idf", idf))
+        reports = pa.concat_tables(self.reports) if self.reports else \
+            arrow_table("reports", [])
+        reuse = self._text_reuse(reports)
+        self._write("text_reuse", arrow_table("text_reuse", reuse))
+        reports = self._mark_duplicates(reports)
+        self._write("reports", reports)
+        self._write_fetches(fetch_logs)
+        return self.manifest(reports)
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        writer = TableWriter(name, self.staging / name)
+        writer.append(table)
+        writer.close()
+        self.row_counts[name] = writer.n_rows
+
+    def _read(self, name: str, ids: set[str], columns: list[str] | None = None) -> pa.Table:
+        """Rows of a document table for some reports only (row groups skipped by their
+        report_id statistics)."""
+        dataset = ds.dataset(self.staging / name, format="parquet", partitioning="hive")
+        return dataset.to_table(columns=columns,
+                                filter=ds.field("report_id").isin(sorted(ids)))
+
+    def _text_reuse(self, reports: pa.Table) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for kind, parts in sorted(self.signatures.items()):
+            keys = [k for part in parts for k in part.keys]
+            bands = np.concatenate([part.bands for part in parts]) if keys else \
+                np.empty((0, 0), dtype=np.uint32)
+            candidates = candidate_pairs(keys, bands)
+            del bands
+            if not candidates:
+                continue
+            involved = {k for pair in candidates for k in pair}
+            sections = self._read("sections", involved, ["report_id", "section", "text"])
+            sections = sections.filter(pc.equal(sections.column("section"), kind))
+            texts = section_texts(sections.to_pylist()).get(kind, {})
+            common = common_from_counts(self.samples.get(kind, []), self.sample_step)
+            pairs = verify_pairs(candidates, texts, common)
+            found = {k for a, b, *_ in pairs for k in (a, b)}
+            info = _rows_of(reports, found, REUSE_FIELDS)
+            rows += reuse_rows(kind, pairs, texts, info)
+        return sorted(rows, key=lambda r: (r["report_id"], r["other_report_id"], r["section"]))
+
+    def _mark_duplicates(self, reports: pa.Table) -> pa.Table:
+        subset = reports.select(list(DUPLICATE_FIELDS)).to_pylist()
+        members = [m for group in body_year_groups(subset) for m in group]
+        marks: dict[str, str] = {}
+        if members:
+            ids = {m["report_id"] for m in members}
+            tables: dict[str, list[dict[str, Any]]] = {"reports": members}
+            for name in (*FACT_TABLES, "sections"):
+                tables[name] = self._read(name, ids).to_pylist()
+            mark_duplicates(tables)
+            marks = {m["report_id"]: m["duplicate_of"] for m in members if m["duplicate_of"]}
+        column = pa.array([marks.get(rid) for rid in reports.column("report_id").to_pylist()],
+                          type=pa.string())
+        index = reports.schema.get_field_index("duplicate_of")
+        return reports.set_column(index, reports.schema.field(index), column)
+
+    def _write_fetches(self, logs: tuple[Path, ...]) -> None:
+        writer = TableWriter("fetches", self.staging / "fetches")
+        names = TABLES["fetches"].column_names
+        for log in logs:
+            table = pq.read_table(log)
+            writer.append(arrow_table("fetches", [
+                {k: row.get(k) for k in names} for row in table.to_pylist()]))
+        writer.close()
+        self.row_counts["fetches"] = writer.n_rows
+
+    def manifest(self, reports: pa.Table) -> dict[str, Any]:
+        """What a release holds: versions, inputs, row counts and check failure rates."""
+        statuses: dict[str, int] = {}
+        for status in reports.column("parse_status").to_pylist():
+            statuses[status] = statuses.get(status, 0) + 1
+        inputs = sorted(zip(reports.column("source_uri").to_pylist(),
+                            reports.column("report_id").to_pylist(), strict=True))
+        return {
+            "parser_version": parser_version(),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "inputs": [{"uri": uri, "sha256": sha} for uri, sha in inputs],
+            "inputs_digest": self.plan.digest,
+            "documents_digest": self.plan.documents_digest,
+            "terms": self.plan.terms,
+            "row_counts": {name: self.row_counts.get(name, 0) for name in TABLE_ORDER},
+            "parse_status": dict(sorted(statuses.items())),
+            "checks": {name: {**counts, "share_failed": round(
+                counts["failed"] / max(1, sum(counts.values())), 4)}
+                for name, counts in sorted(self.checks.items())},
+        }
+
+
+def _sum_counts(parts: list[pa.Table]) -> pa.Table:
+    table = pa.concat_tables(parts)
+    grouped = table.group_by("term").aggregate([("n_reports", "sum"), ("total_count", "sum")])
+    return pa.table({"term": grouped.column("term"),
+                     "n_reports": grouped.column("n_reports_sum"),
+                     "total_count": grouped.column("total_count_sum")})
+
+
+def _partition_files(directory: Path) -> list[tuple[int | None, Path]]:
+    """(year, file) of a table's files, in year order (None for an unpartitioned one)."""
+    if (directory / "part-0.parquet").exists():
+        return [(None, directory / "part-0.parquet")]
+    found = []
+    for sub in directory.glob(f"{PARTITION}=*"):
+        found.append((int(sub.name.split("=", 1)[1]), sub / "part-0.parquet"))
+    return sorted(found)
+
+
+def _last_report_start(table: pa.Table) -> int:
+    """Index of the first row of the table's last report (0 when it holds one report)."""
+    ids = table.column("report_id")
+    last = ids[-1]
+    same = pc.equal(ids, last).to_numpy(zero_copy_only=False)
+    return int(np.argmax(same))
+
+
+def _with_year(table: pa.Table, year: int | None) -> pa.Table:
+    if year is None or PARTITION in table.column_names:
+        return table
+    value = None if year == 0 else year
+    return table.append_column(PARTITION, pa.array([value] * table.num_rows, pa.int32()))
+
+
+def _rows_of(reports: pa.Table, ids: set[str], fields: tuple[str, ...]) -> dict[str, dict]:
+    if not ids:
+        return {}
+    chosen = reports.filter(pc.is_in(reports.column("report_id"),
+                                     value_set=pa.array(sorted(ids), pa.string())))
+    return {row["report_id"]: row for row in chosen.select(list(fields)).to_pylist()}
+
