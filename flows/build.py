@@ -18,11 +18,13 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from transform.batch import keyword_chunk, process_batch, signature_chunk
 from transform.build import (
@@ -61,17 +63,23 @@ def task_mapper(parallel: bool, workers: int) -> Callable[..., Iterator[Any]]:
         prefect_task = TASKS[fn]
         if not parallel:
             for item in args:
-                yield prefect_task(*item)
+                yield prefect_task(*quoted(item))
             return
         pending: deque[Any] = deque()
         for item in args:
-            pending.append(prefect_task.submit(*item))
+            pending.append(prefect_task.submit(*quoted(item)))
             if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
     return mapper
+
+
+def quoted(args: tuple[Any, ...]) -> list[quote[Any]]:
+    """Arguments Prefect passes through untouched: it would otherwise walk every
+    document reference and table of a unit looking for futures to wait on."""
+    return [quote(arg) for arg in args]
 
 
 @flow(name="gongkai-build", log_prints=True, validate_parameters=False)
@@ -99,10 +107,9 @@ def build_flow(inputs: list[str], out: str, batch_size: int = BATCH_SIZE,
 def run_build(inputs: list[str], out: str, *, workers: int | None = None,
               dask_address: str | None = None, **options: Any) -> BuildSummary:
     """Run the build flow in this process, in local worker processes, or on a cluster."""
-    from prefect_dask import DaskTaskRunner
-
     if dask_address:
         from distributed import Client
+        from prefect_dask import DaskTaskRunner
 
         with Client(dask_address) as client:
             n = max(1, len(client.scheduler_info().get("workers", {})))
@@ -115,7 +122,36 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
         if workers > 1 else 0
     if workers <= 1 or n_documents < MIN_PARALLEL_DOCUMENTS:
         return build_flow(inputs=inputs, out=out, **options)
+    from prefect_dask import DaskTaskRunner
+
     runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
                                             "processes": True, "dashboard_address": None})
-    return build_flow.with_options(task_runner=runner)(
-        inputs=inputs, out=out, parallel=True, workers=workers, **options)
+    with shared_prefect_api():
+        return build_flow.with_options(task_runner=runner)(
+            inputs=inputs, out=out, parallel=True, workers=workers, **options)
+
+
+@contextmanager
+def shared_prefect_api() -> Iterator[None]:
+    """Let local worker processes report to this process's Prefect API.
+
+    With no Prefect server configured, Prefect starts a temporary one in each process
+    that runs a flow or task: the driver and every worker would each spend seconds and
+    a core starting their own. The driver's temporary server is started here instead
+    and its address handed to the workers through the environment they inherit. With a
+    server configured (PREFECT_API_URL), nothing changes.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value() or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)

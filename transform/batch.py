@@ -28,7 +28,7 @@ from transform.plan import DocumentRef
 from transform.report import ReportRows, Source
 from transform.reuse import Signatures, comparable_text, sample_counts, signatures
 from transform.template_map import load_template_map
-from transform.write import arrow_table
+from transform.write import arrow_table, document_rows_table
 
 # Tables with rows for each document; the corpus-wide ones are computed afterwards.
 DOCUMENT_TABLES = ("active_disclosure", "applications", "reviews_litigation", "sections",
@@ -91,14 +91,17 @@ def _note_copies(rows: ReportRows, also_at: tuple[str, ...]) -> None:
 
 def document_tables(results: list[ReportRows]) -> dict[str, pa.Table]:
     """Rows of ``reports`` and of every document table, with report_id and report_year."""
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ("reports", *DOCUMENT_TABLES)}
+    parts: dict[str, list[tuple[Any, Any, list[dict[str, Any]]]]] = {
+        name: [] for name in DOCUMENT_TABLES}
     for result in results:
         rid, year = result.report["report_id"], result.report["report_year"]
-        rows["reports"].append(result.report)
         for name, table_rows in result.tables.items():
-            rows[name].extend({"report_id": rid, **row, "report_year": year}
-                              for row in table_rows)
-    return {name: arrow_table(name, table_rows) for name, table_rows in rows.items()}
+            if table_rows:
+                parts[name].append((rid, year, table_rows))
+    tables = {"reports": arrow_table("reports", [r.report for r in results])}
+    tables.update((name, document_rows_table(name, table_parts))
+                  for name, table_parts in parts.items())
+    return tables
 
 
 def check_verdicts(checks: pa.Table) -> dict[str, dict[str, int]]:

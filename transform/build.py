@@ -188,13 +188,15 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
     idf = pa.table({"term": [r["term"] for r in idf_rows],
                     "idf": pa.array([r["idf"] for r in idf_rows], pa.float64())})
     terms_rows = max(1, builder.row_counts.get("terms", 0))
-    size = max(20_000, min(KEYWORD_CHUNK_ROWS, math.ceil(terms_rows / (4 * workers))))
+    # one chunk per worker (bounded in size): each task costs the scheduler a round trip
+    # and a copy of its rows, so the corpus phases are cut no finer than the workers need
+    size = max(20_000, min(KEYWORD_CHUNK_ROWS, math.ceil(terms_rows / workers)))
     chunks = builder.chunks("terms", size, ["report_id", "section", "term", "count"])
     for table in mapper(keyword_chunk, ((chunk, idf) for chunk in chunks)):
         builder.add_keywords(table)
     common = builder.common_shingles()
     sections_rows = max(1, builder.row_counts.get("sections", 0))
-    size = max(2_000, min(SECTION_CHUNK_ROWS, math.ceil(sections_rows / (4 * workers))))
+    size = max(2_000, min(SECTION_CHUNK_ROWS, math.ceil(sections_rows / workers)))
     chunks = builder.chunks("sections", size, ["report_id", "section", "text"])
     for found in mapper(signature_chunk, ((chunk, common) for chunk in chunks)):
         builder.add_signatures(found)

@@ -116,21 +116,22 @@ class ReleaseBuilder:
 
     def chunks(self, name: str, max_rows: int, columns: list[str]) -> Iterator[pa.Table]:
         """A document table read back in chunks of about ``max_rows``, never splitting a
-        report, with its year column; in published order (year, then report_id)."""
+        report, with its year column; in published order (year, then report_id). A chunk
+        may span years: a task per year partition would cost more than its rows."""
+        pending: list[pa.Table] = []
+        size = 0
         for year, path in _partition_files(self.staging / name):
-            pending: list[pa.Table] = []
-            size = 0
             for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
-                pending.append(pa.Table.from_batches([batch]))
+                pending.append(_with_year(pa.Table.from_batches([batch]), year))
                 size += batch.num_rows
                 if size >= max_rows:
                     table = pa.concat_tables(pending)
                     cut = _last_report_start(table)
                     if cut > 0:
-                        yield _with_year(table.slice(0, cut), year)
+                        yield table.slice(0, cut)
                         pending, size = [table.slice(cut)], table.num_rows - cut
-            if size:
-                yield _with_year(pa.concat_tables(pending), year)
+        if size:
+            yield pa.concat_tables(pending)
 
     def add_keywords(self, table: pa.Table) -> None:
         self.keywords.append(table)

@@ -51,6 +51,29 @@ def arrow_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema)
 
 
+def document_rows_table(name: str, parts: list[tuple[Any, Any, list[dict[str, Any]]]],
+                        ) -> pa.Table:
+    """Rows of many documents → one Arrow table, with each part's ``report_id`` and
+    ``report_year`` filled in: the same as :func:`arrow_table` over the rows with those two
+    keys added, without building a new dict per row (a batch has hundreds of thousands)."""
+    spec = TABLES[name]
+    allowed = set(spec.column_names)
+    for _, _, rows in parts:
+        for row in rows:
+            if not row.keys() <= allowed:
+                raise ValueError(f"{name}: columns not in the schema registry: "
+                                 f"{sorted(set(row) - allowed)}")
+    columns: dict[str, list[Any]] = {}
+    for col in spec.column_names:
+        if col == "report_id":
+            columns[col] = [rid for rid, _, rows in parts for _ in range(len(rows))]
+        elif col == PARTITION:
+            columns[col] = [year for _, year, rows in parts for _ in range(len(rows))]
+        else:
+            columns[col] = [row.get(col) for _, _, rows in parts for row in rows]
+    return pa.Table.from_pydict(columns, schema=spec.arrow_schema())
+
+
 ROW_GROUP_ROWS = 65536  # rows per Parquet row group, whatever the batches were
 
 
