@@ -192,17 +192,22 @@ class _Reader:
             yield from self.blocks(box)
 
     def paragraph_style(self, p: Element) -> str | None:
-        ppr = p.find(self.n.ppr)
+        n = self.n
+        ppr = p.find(n.ppr)
         if ppr is None:
             return None
-        pstyle = ppr.find(self.n.pstyle)
+        pstyle = outline = None
+        for prop in ppr:  # one pass over the paragraph's properties
+            if prop.tag == n.pstyle and pstyle is None:
+                pstyle = prop
+            elif prop.tag == n.outline and outline is None:
+                outline = prop
         if pstyle is not None:
-            style_id = pstyle.get(self.n.val, "")
+            style_id = pstyle.get(n.val, "")
             kind = self.styles[style_id] if style_id in self.styles else _style_kind(style_id)
             if kind is not None:
                 return kind
-        outline = ppr.find(self.n.outline)
-        if outline is not None and _int(outline.get(self.n.val), 9) < 9:
+        if outline is not None and _int(outline.get(n.val), 9) < 9:
             return "heading"
         return None
 
@@ -413,9 +418,16 @@ def _cell_props(tc: Element, n: _Names) -> tuple[int, str | None, str | None]:
     tcpr = tc.find(n.tcpr)
     if tcpr is None:
         return 1, None, None
-    span_el = tcpr.find(n.grid_span)
-    span = 1 if span_el is None else min(max(_int(span_el.get(n.val), 1), 1), MAX_SPAN)
-    return span, _merge_state(tcpr.find(n.vmerge), n), _merge_state(tcpr.find(n.hmerge), n)
+    span, vmerge, hmerge, seen_span = 1, None, None, False
+    for prop in tcpr:  # one pass: a cell's properties are a handful of elements
+        tag = prop.tag
+        if tag == n.grid_span and not seen_span:  # the first of each counts, as Word reads it
+            span, seen_span = min(max(_int(prop.get(n.val), 1), 1), MAX_SPAN), True
+        elif tag == n.vmerge and vmerge is None:
+            vmerge = _merge_state(prop, n)
+        elif tag == n.hmerge and hmerge is None:
+            hmerge = _merge_state(prop, n)
+    return span, vmerge, hmerge
 
 
 def _style_kind(text: str) -> str | None:
@@ -606,13 +618,26 @@ def _style_map(styles_xml: bytes | None, doc: Document) -> dict[str, str | None]
     """Style kinds from the styles part; a broken styles part only costs heading hints."""
     if styles_xml is None:
         return {}
+    styles, warning = _styles_of(styles_xml)
+    if warning:
+        doc.warnings.append(("docx_styles_unreadable", warning))
+    return dict(styles)
+
+
+@lru_cache(maxsize=32)
+def _styles_of(styles_xml: bytes) -> tuple[tuple[tuple[str, str | None], ...], str | None]:
+    """Style kinds of one styles part, or why it could not be read.
+
+    Memoised on the part's bytes: documents made from one template (a site's reports,
+    every file a generator writes) carry the same styles part, often hundreds of KB of
+    table styles that would otherwise be parsed again for each.
+    """
     try:
         root = _parse(styles_xml, STYLES_PART)
     except etree.XMLSyntaxError as exc:
-        doc.warnings.append(("docx_styles_unreadable", f"{STYLES_PART}: {exc}"))
-        return {}
+        return (), f"{STYLES_PART}: {exc}"
     ns = etree.QName(root).namespace or W_TRANSITIONAL
-    return _read_styles(root, _names(ns))
+    return tuple(_read_styles(root, _names(ns)).items()), None
 
 
 def read_docx(data: bytes) -> Document:
