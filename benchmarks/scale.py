@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,16 +57,49 @@ def corpus(work: Path, fmt: str, n: int, seed: int) -> Path:
     return folder
 
 
-def clean_env(work: Path) -> dict[str, str]:
+def clean_env(work: Path, api_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(work / "prefect-home"), SOURCE_DATE_EPOCH="1700000000")
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     return env
 
 
-def timed_cli(args: list[str], work: Path) -> tuple[float, str]:
+@contextlib.contextmanager
+def prefect_server(work: Path) -> Iterator[str]:
+    """A Prefect server on 127.0.0.1, as a scheduled deployment runs under; its API URL."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (work / "prefect-server.log").open("w")
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "prefect"), "server", "start", "--host", "127.0.0.1",
+         "--port", str(port)], env=clean_env(work), stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit(f"the Prefect server did not start; see {log.name}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+
+
+def timed_cli(args: list[str], work: Path, api_url: str | None = None) -> tuple[float, str]:
     t0 = time.perf_counter()
     result = subprocess.run([str(GONGKAI), "build", *args], capture_output=True, text=True,
-                            env=clean_env(work), check=False)
+                            env=clean_env(work, api_url), check=False)
     elapsed = time.perf_counter() - t0
     if result.returncode != 0:
         raise SystemExit(f"gongkai build failed:\n{result.stderr[-3000:]}")
@@ -73,14 +107,16 @@ def timed_cli(args: list[str], work: Path) -> tuple[float, str]:
 
 
 def timed_plain(reports: Path, out: Path) -> float:
-    code = ("import sys, time; sys.path.insert(0, {root!r}); "
-            "from transform.build import build_dataset; t = time.perf_counter(); "
-            "build_dataset([{inputs!r}], {out!r}, incremental=False); "
-            "print(time.perf_counter() - t)")
-    result = subprocess.run(
+    """The same build as a plain function call, no Prefect: the whole process, timed
+    like the command line (interpreter start and imports included)."""
+    code = ("import sys; sys.path.insert(0, {root!r}); "
+            "from transform.build import build_dataset; "
+            "build_dataset([{inputs!r}], {out!r}, incremental=False)")
+    t0 = time.perf_counter()
+    subprocess.run(
         [sys.executable, "-c", code.format(root=str(ROOT), inputs=str(reports), out=str(out))],
         capture_output=True, text=True, env=clean_env(out.parent), check=True)
-    return float(result.stdout.strip().splitlines()[-1])
+    return time.perf_counter() - t0
 
 
 def pages_of(out: Path) -> int:
@@ -92,31 +128,42 @@ def pages_of(out: Path) -> int:
 
 def throughput(work: Path, n: int, pdf_n: int) -> None:
     print("\n## Throughput, end to end (no cache)\n")
+    print("Flows run against a Prefect server, as the nightly deployment does; the cost of\n"
+          "the temporary server a one-off `gongkai build` starts is measured on its own.\n")
     print(f"{'format':6} {'reports':>7} {'pages':>6} {'plain 1 core':>13} {'flow 1 worker':>14} "
           f"{'flow 2 workers':>15} {'speed-up':>8} {'Prefect share':>13}")
-    for fmt in FORMATS:
-        size = pdf_n if fmt == "pdf" else n
-        reports = corpus(work, fmt, size, seed=11) / "reports"
-        runs = work / "runs" / fmt
-        shutil.rmtree(runs, ignore_errors=True)
-        runs.mkdir(parents=True)
-        timed_cli([str(reports), "--out", str(runs / "warm"), "--workers", "1", "--full"], work)
-        plain = timed_plain(reports, runs / "plain")
-        one, _ = timed_cli([str(reports), "--out", str(runs / "one"), "--workers", "1",
-                            "--full"], work)
-        two, _ = timed_cli([str(reports), "--out", str(runs / "two"), "--workers", "2",
-                            "--full"], work)
-        pages = pages_of(runs / "one")
+    flow_one: dict[str, float] = {}
+    with prefect_server(work) as api:
+        for fmt in FORMATS:
+            size = pdf_n if fmt == "pdf" else n
+            reports = corpus(work, fmt, size, seed=11) / "reports"
+            runs = work / "runs" / fmt
+            shutil.rmtree(runs, ignore_errors=True)
+            runs.mkdir(parents=True)
+            timed_plain(reports, runs / "warm")  # file cache and bytecode warm
+            plain = timed_plain(reports, runs / "plain")
+            one, _ = timed_cli([str(reports), "--out", str(runs / "one"), "--workers", "1",
+                                "--full"], work, api)
+            two, _ = timed_cli([str(reports), "--out", str(runs / "two"), "--workers", "2",
+                                "--full"], work, api)
+            flow_one[fmt] = one
+            pages = pages_of(runs / "one")
+            units = pages if fmt == "pdf" else size
+            label = "pg" if fmt == "pdf" else "r"
 
-        units = pages if fmt == "pdf" else size
-        label = "pg" if fmt == "pdf" else "r"
+            def rate(seconds: float, cores: int, units: int = units, label: str = label) -> str:
+                return f"{units / seconds / cores:7.1f} {label}/s/c"
 
-        def rate(seconds: float, cores: int, units: int = units, label: str = label) -> str:
-            return f"{units / seconds / cores:7.1f} {label}/s/c"
-
-        share = max(0.0, (one - plain) / one)
-        print(f"{fmt:6} {size:7d} {pages:6d} {rate(plain, 1):>13} {rate(one, 1):>14} "
-              f"{rate(two, 2):>15} {one / two:7.2f}x {share:12.1%}", flush=True)
+            share = max(0.0, (one - plain) / one)
+            print(f"{fmt:6} {size:7d} {pages:6d} {rate(plain, 1):>13} {rate(one, 1):>14} "
+                  f"{rate(two, 2):>15} {one / two:7.2f}x {share:12.1%}", flush=True)
+    reports = corpus(work, "txt", n, seed=11) / "reports"
+    runs = work / "runs" / "temporary"
+    shutil.rmtree(runs, ignore_errors=True)
+    alone, _ = timed_cli([str(reports), "--out", str(runs), "--workers", "1", "--full"], work)
+    print(f"\nWith no server configured, `gongkai build` starts and stops a temporary "
+          f"Prefect server: txt, flow 1 worker, {alone:.1f} s instead of "
+          f"{flow_one['txt']:.1f} s ({alone - flow_one['txt']:+.1f} s per run).")
 
 
 def archive_of(work: Path, n: int) -> Path:

@@ -24,7 +24,6 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
 
 from transform.batch import keyword_chunk, process_batch, signature_chunk
 from transform.build import (
@@ -32,10 +31,10 @@ from transform.build import (
     DEFAULT_LIMITS,
     BuildSummary,
     cache_dir,
-    discover_documents,
     execute,
     plan_batches,
     plan_build,
+    up_to_date,
 )
 from transform.isolation import Limits
 
@@ -44,10 +43,42 @@ __all__ = ["build_flow", "plan_batches", "run_build"]
 MIN_PARALLEL_DOCUMENTS = 40  # below this, starting worker processes costs more than it saves
 IN_FLIGHT_PER_WORKER = 2
 
+class Packed:
+    """A unit's arguments, handed through Prefect unopened.
+
+    Prefect walks task arguments that are collections or dataclasses looking for
+    futures: every DocumentRef of a batch, every row of a chunk. An object of a plain
+    class is passed as it is (``quote`` would do the same in this process, but a Dask
+    task runner turns it into a bare tuple on the way to the worker).
+    """
+
+    __slots__ = ("args",)
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self.args = args
+
+    def __repr__(self) -> str:  # what the Prefect UI shows as the task's parameter
+        first = self.args[0] if self.args else None
+        size = len(first) if isinstance(first, list) else getattr(first, "num_rows", "?")
+        return f"<{size} items>"
+
+
+def _process_batch(unit: Packed) -> Any:
+    return process_batch(*unit.args)
+
+
+def _keyword_chunk(unit: Packed) -> Any:
+    return keyword_chunk(*unit.args)
+
+
+def _signature_chunk(unit: Packed) -> Any:
+    return signature_chunk(*unit.args)
+
+
 TASKS = {
-    process_batch: task(process_batch, name="process-documents", cache_policy=NO_CACHE),
-    keyword_chunk: task(keyword_chunk, name="keywords", cache_policy=NO_CACHE),
-    signature_chunk: task(signature_chunk, name="reuse-signatures", cache_policy=NO_CACHE),
+    process_batch: task(_process_batch, name="process-documents", cache_policy=NO_CACHE),
+    keyword_chunk: task(_keyword_chunk, name="keywords", cache_policy=NO_CACHE),
+    signature_chunk: task(_signature_chunk, name="reuse-signatures", cache_policy=NO_CACHE),
 }
 
 
@@ -63,23 +94,17 @@ def task_mapper(parallel: bool, workers: int) -> Callable[..., Iterator[Any]]:
         prefect_task = TASKS[fn]
         if not parallel:
             for item in args:
-                yield prefect_task(*quoted(item))
+                yield prefect_task(Packed(item))
             return
         pending: deque[Any] = deque()
         for item in args:
-            pending.append(prefect_task.submit(*quoted(item)))
+            pending.append(prefect_task.submit(Packed(item)))
             if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
     return mapper
-
-
-def quoted(args: tuple[Any, ...]) -> list[quote[Any]]:
-    """Arguments Prefect passes through untouched: it would otherwise walk every
-    document reference and table of a unit looking for futures to wait on."""
-    return [quote(arg) for arg in args]
 
 
 @flow(name="gongkai-build", log_prints=True, validate_parameters=False)
@@ -106,7 +131,18 @@ def build_flow(inputs: list[str], out: str, batch_size: int = BATCH_SIZE,
 
 def run_build(inputs: list[str], out: str, *, workers: int | None = None,
               dask_address: str | None = None, **options: Any) -> BuildSummary:
-    """Run the build flow in this process, in local worker processes, or on a cluster."""
+    """Run the build flow in this process, in local worker processes, or on a cluster.
+
+    When the published release was built from exactly these inputs there is nothing to
+    do, and no flow is started: a nightly run with nothing new costs the hashing of the
+    inputs only.
+    """
+    archive = options.get("archive")
+    plan = plan_build(inputs, Path(archive) if archive else None, options.get("terms", "cut"))
+    if options.get("incremental", True) and not options.get("rebuild", False):
+        current = up_to_date(plan, out)
+        if current is not None:
+            return current
     if dask_address:
         from distributed import Client
         from prefect_dask import DaskTaskRunner
@@ -117,10 +153,7 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
         return build_flow.with_options(task_runner=runner)(
             inputs=inputs, out=out, parallel=True, workers=n, **options)
     workers = default_workers() if workers is None else workers
-    archive = options.get("archive")
-    n_documents = len(discover_documents(inputs, Path(archive) if archive else None)) \
-        if workers > 1 else 0
-    if workers <= 1 or n_documents < MIN_PARALLEL_DOCUMENTS:
+    if workers <= 1 or len(plan.refs) < MIN_PARALLEL_DOCUMENTS:
         return build_flow(inputs=inputs, out=out, **options)
     from prefect_dask import DaskTaskRunner
 

@@ -17,13 +17,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.bad_inputs import HOSTILE_NAMES, NOT_A_REPORT, notice, write_bad_corpus
+from tests.bad_inputs import HOSTILE_NAMES, NOT_A_REPORT, notice, slow_pdf, write_bad_corpus
 from tests.conftest import ROOT, SAMPLES, run_scorer
 from transform.build import build_dataset
 
 #: What the build may leave in the sandbox's TMPDIR: jieba's dictionary cache, which it
 #: keeps there by design (it is rebuilt when missing).
 TEMPORARY_CACHES = {"jieba.cache"}
+#: Seconds a document may take here: the slow PDF needs minutes, every other file well
+#: under a second.
+HANG_LIMIT = 10
 
 
 def snapshot(root: Path, skip: Path) -> dict[str, tuple[int, int]]:
@@ -43,7 +46,9 @@ def run_build(inputs: Path, out: Path, sandbox: Path) -> subprocess.CompletedPro
            "TMPDIR": str(sandbox / "tmp"), "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8",
            "SOURCE_DATE_EPOCH": "1609459200"}
     code = ("import sys; from pathlib import Path; from transform.build import build_dataset;"
-            " build_dataset([Path(sys.argv[1])], Path(sys.argv[2]))")
+            " from transform.isolation import Limits;"
+            f" build_dataset([Path(sys.argv[1])], Path(sys.argv[2]),"
+            f" limits=Limits(timeout={HANG_LIMIT}, memory_mb=2048))")
     return subprocess.run([sys.executable, "-c", code, str(inputs), str(out)],
                           cwd=sandbox / "cwd", env=env, capture_output=True, text=True,
                           timeout=900, check=False)
@@ -58,6 +63,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     inputs = sandbox / "in"
     shutil.copytree(SAMPLES, inputs / "seeds")
     expected = write_bad_corpus(inputs / "bad")
+    # and one that hangs the parser: stopped at the build's time limit, recorded
+    slow_pdf(inputs / "bad" / "hangs_the_parser.pdf")
+    expected["hangs_the_parser.pdf"] = {"timeout"}
     out = sandbox / "out"
     before = snapshot(sandbox, out)
     done = run_build(inputs, out, sandbox)

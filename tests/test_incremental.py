@@ -67,3 +67,27 @@ def test_parser_version_names_release_and_fingerprint():
     version = parser_version()
     release, fingerprint = version.split("+")
     assert release.count(".") == 2 and len(fingerprint) == 12
+
+
+def test_nothing_new_starts_no_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import flows.build
+
+    out = tmp_path / "out"
+    first = build_dataset([SAMPLES], out)
+
+    class FlowStarted(Exception):
+        pass
+
+    def tripwire(**_: object) -> None:
+        raise FlowStarted
+
+    monkeypatch.setattr(flows.build, "build_flow", tripwire)
+    again = flows.build.run_build([str(SAMPLES)], str(out), workers=1)
+    assert again.unchanged and again.release == first.release
+    assert again.n_documents == first.n_documents
+    (tmp_path / "extra.txt").write_bytes(seed_paths()[0].read_bytes() + b"\n")
+    with pytest.raises(FlowStarted):  # something new: the flow does run
+        flows.build.run_build([str(SAMPLES), str(tmp_path / "extra.txt")], str(out),
+                              workers=1)
+    with pytest.raises(FlowStarted):  # and --rebuild always runs it
+        flows.build.run_build([str(SAMPLES)], str(out), workers=1, rebuild=True)

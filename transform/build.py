@@ -16,10 +16,12 @@ flight, whatever the number of documents.
 from __future__ import annotations
 
 import fcntl
+import logging
 import math
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,7 +58,10 @@ from transform.write import (
 )
 
 __all__ = ["BuildPlan", "BuildSummary", "DocumentRef", "build_dataset", "cache_dir",
-           "discover_documents", "discover_inputs", "execute", "plan_batches", "plan_build"]
+           "discover_documents", "discover_inputs", "execute", "plan_batches", "plan_build",
+           "up_to_date"]
+
+log = logging.getLogger("gongkai.build")
 
 BATCH_SIZE = 200  # documents per unit of work: big enough that scheduling costs little
 MIN_BATCH = 20
@@ -164,7 +169,8 @@ def execute(plan: BuildPlan, out: Path | str, *, mapper: Mapper = serial_map,
             else:
                 builder = _build_release(plan, staging, mapper, workers, cache, limits,
                                          batch_size)
-                manifest = builder.finish(plan.fetch_logs)
+                with _phase("corpus tables and reports", len(plan.refs)):
+                    manifest = builder.finish(plan.fetch_logs)
             finish_release(staging, manifest)
             return _publish(store, staging, release_name, manifest, before, force,
                             n_parsed=builder.n_parsed if builder else 0,
@@ -179,28 +185,39 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
     builder = ReleaseBuilder(plan, staging)
     batches = plan_batches(plan.refs, workers, batch_size)
     work = ((batch, plan.terms, cache, limits, builder.sampled(batch)) for batch in batches)
-    for output in mapper(process_batch, work):
-        builder.add_batch(output)
-    builder.close_documents()
-    idf_rows = builder.term_idf()
-    import pyarrow as pa
+    with _phase("documents", len(plan.refs)):
+        for output in mapper(process_batch, work):
+            builder.add_batch(output)
+        builder.close_documents()
+    with _phase("keywords", builder.row_counts.get("terms", 0)):
+        idf_rows = builder.term_idf()
+        import pyarrow as pa
 
-    idf = pa.table({"term": [r["term"] for r in idf_rows],
-                    "idf": pa.array([r["idf"] for r in idf_rows], pa.float64())})
-    terms_rows = max(1, builder.row_counts.get("terms", 0))
-    # one chunk per worker (bounded in size): each task costs the scheduler a round trip
-    # and a copy of its rows, so the corpus phases are cut no finer than the workers need
-    size = max(20_000, min(KEYWORD_CHUNK_ROWS, math.ceil(terms_rows / workers)))
-    chunks = builder.chunks("terms", size, ["report_id", "section", "term", "count"])
-    for table in mapper(keyword_chunk, ((chunk, idf) for chunk in chunks)):
-        builder.add_keywords(table)
-    common = builder.common_shingles()
-    sections_rows = max(1, builder.row_counts.get("sections", 0))
-    size = max(2_000, min(SECTION_CHUNK_ROWS, math.ceil(sections_rows / workers)))
-    chunks = builder.chunks("sections", size, ["report_id", "section", "text"])
-    for found in mapper(signature_chunk, ((chunk, common) for chunk in chunks)):
-        builder.add_signatures(found)
+        idf = pa.table({"term": [r["term"] for r in idf_rows],
+                        "idf": pa.array([r["idf"] for r in idf_rows], pa.float64())})
+        terms_rows = max(1, builder.row_counts.get("terms", 0))
+        # one chunk per worker (bounded in size): each task costs the scheduler a round
+        # trip and a copy of its rows, so the corpus phases are cut no finer than needed
+        size = max(20_000, min(KEYWORD_CHUNK_ROWS, math.ceil(terms_rows / workers)))
+        chunks = builder.chunks("terms", size, ["report_id", "section", "term", "count"])
+        for table in mapper(keyword_chunk, ((chunk, idf) for chunk in chunks)):
+            builder.add_keywords(table)
+    with _phase("reuse signatures", builder.row_counts.get("sections", 0)):
+        common = builder.common_shingles()
+        sections_rows = max(1, builder.row_counts.get("sections", 0))
+        size = max(2_000, min(SECTION_CHUNK_ROWS, math.ceil(sections_rows / workers)))
+        chunks = builder.chunks("sections", size, ["report_id", "section", "text"])
+        for found in mapper(signature_chunk, ((chunk, common) for chunk in chunks)):
+            builder.add_signatures(found)
     return builder
+
+
+@contextmanager
+def _phase(name: str, n: int) -> Iterator[None]:
+    """Log how long a phase of the build took (shown by ``gongkai build --verbose``)."""
+    started = time.perf_counter()
+    yield
+    log.info("%s: %d rows in %.1f s", name, n, time.perf_counter() - started)
 
 
 def _staging(store: Store) -> tuple[Path, str]:
@@ -253,6 +270,17 @@ def prune_remote(store: Store, keep: int = 5) -> None:
     for name in names[:-keep]:
         if name != published:
             store.remove("releases", name)
+
+
+def up_to_date(plan: BuildPlan, out: Path | str) -> BuildSummary | None:
+    """The published release's summary when it was built from exactly ``plan`` (same
+    documents, crawl log, parser and options), else None: a caller can skip starting
+    anything when there is nothing to do."""
+    store = Store.at(out)
+    before = published_manifest(store)
+    if before is None or before.get("inputs_digest") != plan.digest:
+        return None
+    return _unchanged(store, before)
 
 
 def _unchanged(store: Store, manifest: dict[str, Any]) -> BuildSummary:
