@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from extract.text_export import read_text_export
 from tests.conftest import seed_paths
@@ -14,7 +15,11 @@ from transform.build import build_dataset
 from transform.duplicates import mark_duplicates, tables_match
 
 
-def test_html_docx_and_text_copies_of_each_seed(tmp_path: Path):
+@pytest.mark.parametrize("chunk", [2000, 1], ids=["one-read", "a-read-per-group"])
+def test_html_docx_and_text_copies_of_each_seed(tmp_path: Path, chunk: int,
+                                                 monkeypatch: pytest.MonkeyPatch):
+    # the candidates' rows are read a few groups at a time; groups are never split
+    monkeypatch.setattr("transform.release.DUPLICATE_CHUNK_REPORTS", chunk)
     folder = tmp_path / "in"
     folder.mkdir()
     for seed in seed_paths():

@@ -120,3 +120,27 @@ def test_copies_planted_by_the_demo_corpus_are_found(tmp_path: Path):
     found = {frozenset((stem[a], stem[b])) for a, b in
              zip(overview["report_id"], overview["other_report_id"], strict=True)}
     assert planted <= found
+
+
+def test_candidates_stop_at_the_budget_keeping_the_strongest_bands():
+    import numpy as np
+
+    from transform.reuse import candidate_pairs
+
+    rng = np.random.default_rng(7)
+    keys = [f"r{i:04d}" for i in range(400)]
+    # 40 families of 10 alike texts: the same key in every band for each family, plus
+    # random collisions in the later bands only
+    bands = np.repeat(np.arange(40, dtype=np.uint32), 10)[:, None].repeat(8, axis=1)
+    bands[:, 4:] = rng.integers(0, 30, size=(400, 4), dtype=np.uint32)
+    everything = candidate_pairs(keys, bands, budget=10**9)
+    families = {(a, b) for a in keys for b in keys
+                if a < b and int(a[1:]) // 10 == int(b[1:]) // 10}
+    assert families < everything  # the random later bands add pairs
+    bounded = candidate_pairs(keys, bands, budget=len(families) + 10)
+    assert bounded == families  # the first bands are kept whole, the rest left out
+    assert all(a < b for a, b in bounded)
+    # keys in any order give the same pairs, each ordered by key
+    shuffled = rng.permutation(400)
+    again = candidate_pairs([keys[i] for i in shuffled], bands[shuffled], budget=10**9)
+    assert again == everything

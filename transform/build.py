@@ -19,6 +19,7 @@ import fcntl
 import logging
 import math
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -217,7 +218,9 @@ def _phase(name: str, n: int) -> Iterator[None]:
     """Log how long a phase of the build took (shown by ``gongkai build --verbose``)."""
     started = time.perf_counter()
     yield
-    log.info("%s: %d rows in %.1f s", name, n, time.perf_counter() - started)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    log.info("%s: %d rows in %.1f s; peak memory of this process so far %.0f MB", name, n,
+             time.perf_counter() - started, peak)
 
 
 def _staging(store: Store) -> tuple[Path, str]:

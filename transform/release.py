@@ -46,6 +46,7 @@ from transform.schema import PARTITION, TABLE_ORDER, TABLES
 from transform.write import TableWriter, arrow_table
 
 COMPACT_TERM_PARTS = 64  # merge the per-batch term counts every so many batches
+DUPLICATE_CHUNK_REPORTS = 2000  # copy candidates whose rows are read at once
 DUPLICATE_FIELDS = ("report_id", "admin_code", "body_level", "org_name", "report_year",
                     "parse_status", "template", "source_format", "n_warnings")
 REUSE_FIELDS = ("report_id", "org_name", "admin_code", "body_level", "report_year")
@@ -192,15 +193,18 @@ class ReleaseBuilder:
 
     def _mark_duplicates(self, reports: pa.Table) -> pa.Table:
         subset = reports.select(list(DUPLICATE_FIELDS)).to_pylist()
-        members = [m for group in body_year_groups(subset) for m in group]
         marks: dict[str, str] = {}
-        if members:
-            ids = {m["report_id"] for m in members}
-            tables: dict[str, list[dict[str, Any]]] = {"reports": members}
-            for name in (*FACT_TABLES, "sections"):
-                tables[name] = self._read(name, ids).to_pylist()
+        for chunk in _group_chunks(body_year_groups(subset), DUPLICATE_CHUNK_REPORTS):
+            # a few thousand candidates at a time: their fact rows are read into Python
+            ids = {m["report_id"] for m in chunk}
+            tables: dict[str, list[dict[str, Any]]] = {"reports": chunk}
+            for name, keys in FACT_TABLES.items():
+                tables[name] = self._read(name, ids, ["report_id", *keys, "value",
+                                                      "derived"]).to_pylist()
+            tables["sections"] = self._read("sections", ids, ["report_id", "text"]).to_pylist()
             mark_duplicates(tables)
-            marks = {m["report_id"]: m["duplicate_of"] for m in members if m["duplicate_of"]}
+            marks.update((m["report_id"], m["duplicate_of"]) for m in chunk
+                         if m["duplicate_of"])
         column = pa.array([marks.get(rid) for rid in reports.column("report_id").to_pylist()],
                           type=pa.string())
         index = reports.schema.get_field_index("duplicate_of")
@@ -254,6 +258,19 @@ def _partition_files(directory: Path) -> list[tuple[int | None, Path]]:
     for sub in directory.glob(f"{PARTITION}=*"):
         found.append((int(sub.name.split("=", 1)[1]), sub / "part-0.parquet"))
     return sorted(found)
+
+
+def _group_chunks(groups: list[list[dict[str, Any]]],
+                  size: int) -> Iterator[list[dict[str, Any]]]:
+    """Whole groups, gathered into chunks of about ``size`` reports."""
+    chunk: list[dict[str, Any]] = []
+    for group in groups:
+        chunk.extend(group)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _last_report_start(table: pa.Table) -> int:

@@ -27,6 +27,7 @@ against all, and no copy of a copy is missed.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,12 +39,15 @@ import numpy as np
 from transform.template_map import load_template_map
 from transform.vocabulary import fold_width
 
+log = logging.getLogger("gongkai.build")
+
 SHINGLE = 5  # characters per shingle
 NUM_PERM = 256
 # 64 bands of 4 rows: a pair whose own words are 50% alike becomes a candidate with
 # probability 0.98, one 20% alike with 0.10, one 10% alike with 0.006.
 LSH_BANDS = (64, 4)
 MAX_FAMILY = 200  # copies of one text compared all against all up to this many
+CANDIDATE_BUDGET = 1_000_000  # distinct candidate pairs per section kind, at most
 MIN_SIMILARITY = 0.6  # Jaccard of the whole texts a published pair must reach
 MIN_OWN_SIMILARITY = 0.25  # and of their own words (stock phrases removed)
 MIN_SHINGLES = 76  # about 80 characters
@@ -203,25 +207,55 @@ def signatures(section: str, texts: dict[str, str], common: np.ndarray) -> Signa
     return Signatures(section=section, keys=keys, bands=band_keys(owned))
 
 
-def candidate_pairs(keys: list[str], bands: np.ndarray) -> set[tuple[str, str]]:
+def candidate_pairs(keys: list[str], bands: np.ndarray,
+                    budget: int = CANDIDATE_BUDGET) -> set[tuple[str, str]]:
     """Pairs of keys that share at least one band key (a < b).
 
     A bucket larger than ``MAX_FAMILY`` (one text posted hundreds of times) is linked as
     a chain rather than all against all; the family step compares its members.
+
+    Pairs are gathered as integer codes, band after band. When a band would take the
+    number of distinct candidates past ``budget``, it and the bands after it are left
+    out: pairs alike enough to publish share most of their bands, so the first bands
+    already hold them, and what is left out are weaker near-misses. This bounds the
+    memory and the verification work of a corpus whose texts are all somewhat alike.
     """
-    found: set[tuple[str, str]] = set()
-    for column in range(bands.shape[1] if len(keys) else 0):
-        values = bands[:, column]
-        order = np.argsort(values, kind="stable")
-        ordered = values[order]
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        ends = np.append(starts[1:], len(ordered))
-        for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
-            members = sorted(keys[i] for i in order[start:end])
-            links = (itertools.combinations(members, 2) if len(members) <= MAX_FAMILY
-                     else itertools.pairwise(members))
-            found.update(links)
-    return found
+    n = len(keys)
+    if n < 2:
+        return set()
+    by_name = np.argsort(np.array(keys, dtype=object), kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_name] = np.arange(n)  # a pair's order is its keys' order
+    codes = np.empty(0, dtype=np.int64)
+    for column in range(bands.shape[1]):
+        band = _band_pairs(bands[:, column], rank)
+        merged = np.union1d(codes, band)
+        if len(merged) > budget and column > 0:
+            log.warning("text reuse: %d candidate pairs after %d of %d bands; the rest "
+                        "are left out", len(codes), column, bands.shape[1])
+            break
+        codes = merged
+    low, high = np.divmod(codes, n)
+    return {(keys[by_name[a]], keys[by_name[b]])
+            for a, b in zip(low.tolist(), high.tolist(), strict=True)}
+
+
+def _band_pairs(values: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Codes ``low * n + high`` (ranks, low < high) of the pairs one band links."""
+    n = len(rank)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    ends = np.append(starts[1:], len(ordered))
+    found: list[np.ndarray] = []
+    for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
+        members = np.sort(rank[order[start:end]])
+        if len(members) <= MAX_FAMILY:
+            i, j = np.triu_indices(len(members), k=1)
+            found.append(members[i] * n + members[j])
+        else:
+            found.append(members[:-1] * n + members[1:])
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
 def verify_pairs(candidates: Iterable[tuple[str, str]], texts: dict[str, str],
