@@ -28,6 +28,8 @@ def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "INFO" if verbose else "ERROR")
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true" if verbose else "false")
     os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")
+    if verbose:  # the build's own phase timings too
+        os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "gongkai")
     # A first run on a fresh machine creates Prefect's database before the temporary API
     # answers; on a busy 2-core machine that can exceed Prefect's 20 s default.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
