@@ -66,16 +66,8 @@ def _unpruned_fuzzy(index: LabelIndex, form: str) -> str | None:
     """LabelIndex._fuzzy scoring every candidate."""
     if len(form) < 2:
         return None
-    scored = sorted(((similarity(form, c), code) for c, code in index.forms), reverse=True)
-    if not scored or scored[0][0] < index.threshold:
-        return None
-    best_score, best_code = scored[0]
-    for score, code in scored[1:]:
-        if code != best_code and best_score - score < 0.05:
-            return None
-        if code != best_code:
-            break
-    return best_code
+    return index.best(sorted(((similarity(form, c), code) for c, code in index.forms),
+                             reverse=True))
 
 
 def _indexes() -> list[LabelIndex]:

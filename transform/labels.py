@@ -135,6 +135,11 @@ class LabelIndex:
              if similarity_bound(counts, length, candidate_counts, candidate_length) >= floor),
             reverse=True,
         )
+        return self.best(scored)
+
+    def best(self, scored: list[tuple[float, str]]) -> str | None:
+        """The code of the best (score, code) pair, sorted best first, when it reaches the
+        threshold and no other code comes within 0.05 of it."""
         if not scored or scored[0][0] < self.threshold:
             return None
         best_score, best_code = scored[0]
