@@ -37,9 +37,9 @@ from transform.reuse import (
     Signatures,
     candidate_pairs,
     common_from_counts,
+    comparable_text,
     reuse_rows,
     sample_step,
-    section_texts,
     verify_pairs,
 )
 from transform.schema import PARTITION, TABLE_ORDER, TABLES
@@ -183,7 +183,11 @@ class ReleaseBuilder:
             involved = {k for pair in candidates for k in pair}
             sections = self._read("sections", involved, ["report_id", "section", "text"])
             sections = sections.filter(pc.equal(sections.column("section"), kind))
-            texts = section_texts(sections.to_pylist()).get(kind, {})
+            # straight from the columns: a dict per row would cost more than the texts
+            texts = {rid: comparable_text(text) for rid, text in zip(
+                sections.column("report_id").to_pylist(),
+                sections.column("text").to_pylist(), strict=True)}
+            del sections
             common = common_from_counts(self.samples.get(kind, []), self.sample_step)
             pairs = verify_pairs(candidates, texts, common)
             found = {k for a, b, *_ in pairs for k in (a, b)}

@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,6 +49,7 @@ NUM_PERM = 256
 LSH_BANDS = (64, 4)
 MAX_FAMILY = 200  # copies of one text compared all against all up to this many
 CANDIDATE_BUDGET = 1_000_000  # distinct candidate pairs per section kind, at most
+SHINGLE_CACHE = 20_000  # texts whose shingle sets verification keeps at once
 MIN_SIMILARITY = 0.6  # Jaccard of the whole texts a published pair must reach
 MIN_OWN_SIMILARITY = 0.25  # and of their own words (stock phrases removed)
 MIN_SHINGLES = 76  # about 80 characters
@@ -262,12 +264,18 @@ def verify_pairs(candidates: Iterable[tuple[str, str]], texts: dict[str, str],
                  common: np.ndarray) -> list[tuple[str, str, float, float]]:
     """(a, b, similarity, own similarity) of the candidates that reach both thresholds,
     and of every other pair within a family they link (a < b, sorted)."""
-    cached: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+    # Shingle sets are kilobytes per text: a bounded cache, in which the pairs' first keys
+    # (the candidates are verified in key order) stay while they are in use.
+    cached: OrderedDict[str, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
 
     def sets(key: str) -> tuple[np.ndarray, np.ndarray] | None:
-        if key not in cached:
-            cached[key] = own_shingles(texts.get(key, ""), common)
-        return cached[key]
+        if key in cached:
+            cached.move_to_end(key)
+            return cached[key]
+        found = cached[key] = own_shingles(texts.get(key, ""), common)
+        if len(cached) > SHINGLE_CACHE:
+            cached.popitem(last=False)
+        return found
 
     def verify(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, float]]:
         found = {}
