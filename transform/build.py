@@ -33,11 +33,10 @@ from transform.batch import (
     BatchOutput,
     keyword_chunk,
     process_batch,
-    read_documents,
     signature_chunk,
 )
 from transform.gates import quality_gates
-from transform.isolation import DEFAULT_LIMITS, IN_PROCESS, Limits
+from transform.isolation import DEFAULT_LIMITS, Limits
 from transform.plan import (
     BuildPlan,
     DocumentRef,
@@ -339,13 +338,6 @@ def build_dataset(inputs: Iterable[str | Path], out: Path | str, terms: str = "c
 
 
 # -- documents already read (tests of readers, benchmarks) ------------------------------
-
-def process_documents(refs: list[DocumentRef], terms: str = "cut",
-                      cache: Path | None = None,
-                      limits: Limits = IN_PROCESS) -> list[ReportRows]:
-    """Each document's rows, read in this process (or from the cache)."""
-    return read_documents(refs, terms, cache, limits)[0]
-
 
 def publish_results(results: list[ReportRows], out: Path | str,
                     force: bool = False) -> BuildSummary:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -154,39 +153,9 @@ class TableWriter:
             self.writers.pop(key).close()
 
 
-def _write_table(name: str, table: pa.Table, directory: Path) -> None:
-    writer = TableWriter(name, directory)
-    writer.append(table)
-    writer.close()
-
-
-def new_release_dir(out: Path) -> Path:
-    releases = out / "releases"
-    releases.mkdir(parents=True, exist_ok=True)
-    return releases / release_id()
-
-
 def release_id() -> str:
     """A release is named by the UTC time its build started writing it."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
-def write_release(tables: dict[str, list[dict[str, Any]]], out: Path,
-                  manifest: dict[str, Any]) -> Path:
-    """Write every table, held in memory, into a fresh release directory (not yet
-    published). The build streams instead (see :class:`TableWriter`)."""
-    release = new_release_dir(out)
-    staging = release.with_name(release.name + ".partial")
-    staging.mkdir(parents=True)
-    try:
-        for name in TABLE_ORDER:
-            _write_table(name, arrow_table(name, tables.get(name, [])), staging / name)
-        finish_release(staging, manifest)
-        os.replace(staging, release)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return release
 
 
 def finish_release(staging: Path, manifest: dict[str, Any]) -> None:
@@ -253,8 +222,3 @@ def prune_releases(out: Path, keep: int = KEEP_RELEASES) -> list[Path]:
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)
     return stale
-
-
-def sort_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stable order by report: rows keep the order they were produced in within it."""
-    return sorted(rows, key=lambda r: r.get("report_id", ""))
