@@ -13,8 +13,10 @@ Parts:
   Prefect's share of the wall time (flow with 1 worker against the plain function).
 * ``noop``: an archive of ``--noop-n`` crawled reports built once, then rebuilt with
   nothing new (and again after a crawl that only re-validated every URL: 304s).
-* ``rss``: ``--rss-n`` text reports built with ``gongkai build --workers 2``; the peak
-  resident memory of the whole process tree (driver, workers, parser processes).
+* ``rss``: ``--rss-n`` text reports built with ``gongkai build --workers N`` for each N of
+  ``--rss-workers``; the peak resident memory of the whole process tree (build process,
+  parser processes, temporary Prefect server), of the tree without that server, and of
+  the largest processes.
 * ``score``: ``score.py`` on ``--score-n`` reports of each format.
 
 Corpora are written once under ``--work`` (default /tmp/gongkai-bench) and reused.
@@ -219,31 +221,48 @@ def noop(work: Path, n: int) -> None:
         (archive / "DONE").write_text("ok\n")
 
 
-def rss(work: Path, n: int) -> None:
+def rss(work: Path, n: int, workers: int) -> None:
+    """Peak resident memory of ``gongkai build`` over ``n`` text reports: of the whole
+    process tree (build, parser processes, and the temporary Prefect server a one-off run
+    starts), of the tree without that server (which a deployment runs as a service of
+    its own), and of the largest single process."""
     import psutil
 
-    print(f"\n## Peak memory building {n} text reports (2 workers)\n")
+    print(f"\n## Peak memory building {n} text reports ({workers} worker"
+          f"{'s' if workers > 1 else ''})\n")
     reports = corpus(work, "txt", n, seed=31) / "reports"
     out = work / f"rss-out-{n}"
     shutil.rmtree(out, ignore_errors=True)
     process = subprocess.Popen([str(GONGKAI), "build", str(reports), "--out", str(out),
-                                "--workers", "2", "--full"], env=clean_env(work),
+                                "--workers", str(workers), "--full"], env=clean_env(work),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak_total, peak_single, samples = 0, 0, 0
+    peaks = {"tree": 0, "without server": 0, "build process": 0, "parser process": 0}
+    samples = 0
     stop = threading.Event()
 
+    def role(proc: psutil.Process) -> str:
+        command = " ".join(proc.cmdline())
+        if "uvicorn" in command or "prefect" in command.split(" -m ", 1)[-1][:20]:
+            return "server"
+        return "parser process" if "transform.isolation" in command else "other"
+
     def sample() -> None:
-        nonlocal peak_total, peak_single, samples
+        nonlocal samples
         root = psutil.Process(process.pid)
         while not stop.is_set():
             try:
-                tree = [root, *root.children(recursive=True)]
-                sizes = []
-                for proc in tree:
+                sizes: dict[str, int] = {"server": 0, "other": 0}
+                for proc in root.children(recursive=True):
                     with contextlib.suppress(psutil.Error):
-                        sizes.append(proc.memory_info().rss)
-                peak_total = max(peak_total, sum(sizes))
-                peak_single = max(peak_single, max(sizes, default=0))
+                        kind, size = role(proc), proc.memory_info().rss
+                        sizes[kind] = sizes.get(kind, 0) + size
+                        if kind == "parser process":
+                            peaks[kind] = max(peaks[kind], size)
+                own = root.memory_info().rss
+                peaks["build process"] = max(peaks["build process"], own)
+                total = own + sum(sizes.values())
+                peaks["tree"] = max(peaks["tree"], total)
+                peaks["without server"] = max(peaks["without server"], total - sizes["server"])
                 samples += 1
             except psutil.Error:
                 pass
@@ -258,9 +277,11 @@ def rss(work: Path, n: int) -> None:
     watcher.join()
     if process.returncode != 0:
         raise SystemExit(f"build failed:\n{stderr[-3000:]}")
-    print(f"wall time {elapsed:.0f} s ({n / elapsed:.0f} reports/s); peak RSS of the whole "
-          f"process tree {peak_total / 2**30:.2f} GiB, largest single process "
-          f"{peak_single / 2**30:.2f} GiB ({samples} samples)")
+    gib = {k: v / 2**30 for k, v in peaks.items()}
+    print(f"wall time {elapsed:.0f} s ({n / elapsed:.0f} reports/s); peak RSS: whole process "
+          f"tree {gib['tree']:.2f} GiB, without the temporary Prefect server "
+          f"{gib['without server']:.2f} GiB; build process {gib['build process']:.2f} GiB, "
+          f"largest parser process {gib['parser process']:.2f} GiB ({samples} samples)")
     print(stdout.strip().splitlines()[0])
 
 
@@ -286,6 +307,7 @@ def main() -> None:
     ap.add_argument("--pdf-n", type=int, default=200, help="PDF reports (throughput)")
     ap.add_argument("--noop-n", type=int, default=10_000)
     ap.add_argument("--rss-n", type=int, default=100_000)
+    ap.add_argument("--rss-workers", default="1,2", help="worker counts of the rss part")
     ap.add_argument("--score-n", type=int, default=1000)
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -301,7 +323,8 @@ def main() -> None:
     if "noop" in parts:
         noop(args.work, args.noop_n)
     if "rss" in parts:
-        rss(args.work, args.rss_n)
+        for workers in (int(w) for w in args.rss_workers.split(",")):
+            rss(args.work, args.rss_n, workers)
     if "score" in parts:
         score(args.work, args.score_n)
 

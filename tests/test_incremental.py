@@ -10,6 +10,7 @@ import pytest
 import transform.cache
 from tests.conftest import SAMPLES, seed_paths
 from transform.build import build_dataset, cache_dir
+from transform.isolation import IN_PROCESS
 from transform.parser_version import parser_version
 
 
@@ -50,10 +51,11 @@ def test_new_documents_only_and_a_broken_entry_is_read_again(tmp_path: Path):
 
 
 def test_a_new_parser_reads_everything_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # parsed in this process (no limits), so that the patched fingerprint is the one used
     out = tmp_path / "out"
-    build_dataset([SAMPLES], out)
+    build_dataset([SAMPLES], out, limits=IN_PROCESS)
     monkeypatch.setattr(transform.cache, "parser_fingerprint", lambda: "f" * 64)
-    again = build_dataset([SAMPLES], out, rebuild=True)
+    again = build_dataset([SAMPLES], out, rebuild=True, limits=IN_PROCESS)
     assert (again.n_parsed, again.n_cached) == (5, 0)
 
 

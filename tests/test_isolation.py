@@ -7,6 +7,8 @@ import io
 import os
 import shutil
 import signal
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from tests.bad_inputs import slow_pdf
 from tests.conftest import GOLD, run_scorer, seed_paths
 from transform.build import build_dataset
 from transform.isolation import Limits, ParserProcess
+from transform.plan import DocumentRef
 from transform.report import Source
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
@@ -74,6 +77,55 @@ def test_a_parser_that_died_is_replaced(parser):
     parser.process.wait(10)
     assert parser.parse(Source("b.txt", seed + b"\n", AT)).report["parse_status"] == "ok"
     assert parser.started == 2
+
+
+def batch_of(tmp_path: Path) -> list[DocumentRef]:
+    """A seed, the PDF that hangs pdfplumber, another seed."""
+    first, second = seed_paths()[:2]
+    pdf = slow_pdf(tmp_path / "grid.pdf")
+    return [DocumentRef(uri=str(p), path=str(p), ingested_at=AT) for p in (first, pdf, second)]
+
+
+def statuses(output) -> list[tuple[str, list[str]]]:
+    """(parse_status, problem codes) of each report of a batch, in order."""
+    reports = output.tables["reports"].to_pylist()
+    problems = output.tables["problems"].to_pylist()
+    return [(r["parse_status"], [p["code"] for p in problems
+                                 if p["report_id"] == r["report_id"]]) for r in reports]
+
+
+def test_a_batch_reads_around_the_document_that_hangs(parser, tmp_path: Path):
+    output = parser.run_batch(batch_of(tmp_path), "cut", None, frozenset())
+    assert statuses(output) == [("ok", []), ("failed", ["timeout"]), ("ok", [])]
+    assert output.n_parsed == 3 and parser.started == 2  # the stuck child was replaced
+    assert output.tables["terms"].num_rows > 0
+
+
+def test_a_batch_survives_its_parser_being_killed_and_marks_a_repeat_offender(
+        tmp_path: Path):
+    """Killed once on a document: the batch is read again; killed twice on the same
+    document: that document is ``worker_crashed`` and the rest are read."""
+    parser = ParserProcess(Limits(timeout=600, memory_mb=None))
+    result: list = []
+    thread = threading.Thread(
+        target=lambda: result.append(parser.run_batch(batch_of(tmp_path), "cut", None,
+                                                      frozenset())))
+    try:
+        thread.start()
+        for attempt in (1, 2):
+            while parser.started < attempt or parser.process is None:
+                time.sleep(0.05)
+            time.sleep(6)  # the first seed is read; the child is stuck on the PDF
+            os.kill(parser.process.pid, signal.SIGKILL)
+            while parser.started == attempt:
+                time.sleep(0.05)
+        thread.join(120)
+        assert not thread.is_alive()
+    finally:
+        parser.stop()
+    (output,) = result
+    assert statuses(output) == [("ok", []), ("failed", ["worker_crashed"]), ("ok", [])]
+    assert parser.started == 3
 
 
 def test_the_build_records_the_hung_document_and_publishes_the_rest(tmp_path: Path,

@@ -13,6 +13,7 @@ soon as its rows are written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,11 @@ import pandas as pd
 import pyarrow as pa
 
 from transform.cache import ResultCache
-from transform.isolation import IN_PROCESS, Limits, parse_document
+from transform.isolation import IN_PROCESS, Limits, run_batch
 from transform.keywords import top_keywords
 from transform.plan import DocumentRef
-from transform.report import ReportRows, Source
+from transform.problems import Problem
+from transform.report import ReportRows, Source, failed_rows, process_source
 from transform.reuse import Signatures, comparable_text, sample_counts, signatures
 from transform.template_map import load_template_map
 from transform.write import arrow_table, document_rows_table
@@ -53,32 +55,41 @@ def load_source(ref: DocumentRef) -> Source:
 
 
 def read_documents(refs: list[DocumentRef], terms: str = "cut", cache: Path | None = None,
-                   limits: Limits = IN_PROCESS) -> tuple[list[ReportRows], int, int]:
-    """Each document's rows (from the cache when this parser read it before), and how
-    many were parsed and how many came from the cache."""
+                   forced: dict[int, Problem] | None = None,
+                   on_document: Callable[[int | None], None] | None = None,
+                   ) -> tuple[list[ReportRows], int, int]:
+    """Each document's rows, parsed here (or from the cache when this parser read it
+    before), and how many were parsed and how many came from the cache.
+
+    ``forced`` are documents already stopped by a limit (by index): they get their
+    failed row unread. ``on_document`` is told each document's index as it starts, and
+    None once the last is done, so a watching process can time each one.
+    """
     tmap = load_template_map()
     store = ResultCache(cache) if cache is not None else None
+    forced = forced or {}
     results, n_parsed, n_cached = [], 0, 0
-    for ref in refs:
+    for index, ref in enumerate(refs):
+        if on_document is not None:
+            on_document(index)
         source = load_source(ref)
         rows = store.get(source.report_id, terms) if store else None
         if rows is None:
-            rows = parse_document(source, terms, limits, tmap)
             n_parsed += 1
-            if store and not _stopped(rows):
-                store.put(source.report_id, terms, rows)
+            if index in forced:
+                rows = failed_rows(source, [forced[index]])
+            else:
+                rows = process_source(source, tmap, terms)
+                if store:
+                    store.put(source.report_id, terms, rows)
         else:
             n_cached += 1
             rows.report.update(source_uri=source.uri, ingested_at=source.ingested_at)
         _note_copies(rows, ref.also_at)
         results.append(rows)
+    if on_document is not None:
+        on_document(None)
     return results, n_parsed, n_cached
-
-
-def _stopped(rows: ReportRows) -> bool:
-    """Stopped by a limit: worth trying again next time (with other limits, say)."""
-    return any(p["code"] in ("timeout", "memory_limit", "worker_crashed")
-               for p in rows.tables.get("problems", []))
 
 
 def _note_copies(rows: ReportRows, also_at: tuple[str, ...]) -> None:
@@ -134,9 +145,21 @@ def term_counts(terms: pa.Table) -> pa.Table:
 def process_batch(refs: list[DocumentRef], terms: str = "cut", cache: Path | None = None,
                   limits: Limits = IN_PROCESS,
                   sampled: frozenset[str] = frozenset()) -> BatchOutput:
-    """Read a batch; ``sampled`` are the report_ids whose sections feed the stock-phrase
-    sample of copied-text detection."""
-    results, n_parsed, n_cached = read_documents(refs, terms, cache, limits)
+    """Read a batch, in a parser process under ``limits`` (or here when there are none);
+    ``sampled`` are the report_ids whose sections feed the stock-phrase sample of
+    copied-text detection."""
+    if limits.isolated:
+        return run_batch(refs, terms, cache, limits, sampled)
+    return process_batch_here(refs, terms, cache, sampled)
+
+
+def process_batch_here(refs: list[DocumentRef], terms: str = "cut",
+                       cache: Path | None = None, sampled: frozenset[str] = frozenset(),
+                       forced: dict[int, Problem] | None = None,
+                       on_document: Callable[[int | None], None] | None = None,
+                       ) -> BatchOutput:
+    """:func:`process_batch` in this process (a parser process runs it under limits)."""
+    results, n_parsed, n_cached = read_documents(refs, terms, cache, forced, on_document)
     tables = document_tables(results)
     sample: dict[str, list[str]] = {}
     for result in results:

@@ -37,6 +37,7 @@ from transform.batch import (
 )
 from transform.gates import quality_gates
 from transform.isolation import DEFAULT_LIMITS, Limits
+from transform.memory import release_memory, tune_allocator
 from transform.plan import (
     BuildPlan,
     DocumentRef,
@@ -65,7 +66,7 @@ log = logging.getLogger("gongkai.build")
 
 BATCH_SIZE = 200  # documents per unit of work: big enough that scheduling costs little
 MIN_BATCH = 20
-KEYWORD_CHUNK_ROWS = 200_000  # terms rows per keywords task, at most
+KEYWORD_CHUNK_ROWS = 100_000  # terms rows per keywords task, at most (pandas frames in a parser)
 SECTION_CHUNK_ROWS = 20_000  # sections per copied-text task, at most
 
 Mapper = Callable[[Callable[..., Any], Iterable[tuple[Any, ...]]], Iterator[Any]]
@@ -154,6 +155,7 @@ def execute(plan: BuildPlan, out: Path | str, *, mapper: Mapper = serial_map,
     there is nothing to do (unless ``rebuild``); when only the crawl log grew, the new
     release reuses the published tables (see :func:`_carry_forward`).
     """
+    tune_allocator()
     store = Store.at(out)
     before = published_manifest(store)
     same_inputs = incremental and not rebuild and before is not None
@@ -217,6 +219,7 @@ def _phase(name: str, n: int) -> Iterator[None]:
     """Log how long a phase of the build took (shown by ``gongkai build --verbose``)."""
     started = time.perf_counter()
     yield
+    release_memory()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
     log.info("%s: %d rows in %.1f s; peak memory of this process so far %.0f MB", name, n,
              time.perf_counter() - started, peak)

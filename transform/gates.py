@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from transform.schema import TABLES
 
@@ -30,10 +31,15 @@ def _manifest(release: Path) -> dict:
 
 
 def _read_through(path: Path, partitioned: bool) -> tuple[list[str], int]:
-    """Every row of a table read back, batch by batch (so memory stays bounded), and its
-    columns with the partition key included."""
+    """Every row of a table read back, one row group of one file at a time (a dataset
+    scan reads ahead several files and batches at once: over a gigabyte for the terms of
+    100,000 reports), and its columns with the partition key included."""
     dataset = ds.dataset(path, format="parquet", partitioning="hive" if partitioned else None)
-    n_rows = sum(batch.num_rows for batch in dataset.to_batches())
+    n_rows = 0
+    for file in sorted(dataset.files):
+        parquet = pq.ParquetFile(file)
+        for group in range(parquet.num_row_groups):
+            n_rows += parquet.read_row_group(group).num_rows
     return dataset.schema.names, n_rows
 
 

@@ -1,10 +1,10 @@
-"""Each document is parsed in a child process that can be stopped: time and memory limits.
+"""Documents are parsed in child processes that can be stopped: time and memory limits.
 
 A PDF that sends pdfminer into a near-endless loop, or a file that asks for gigabytes,
 must fail alone, recorded, while the build goes on. Python cannot interrupt a parser
-stuck in C code nor reclaim memory a parser has taken, but it can kill a process. So a
-long-lived parser process (one per build worker) reads the documents one at a time, and
-the worker watches it:
+stuck in C code nor reclaim memory a parser has taken, but it can kill a process. So
+long-lived parser processes (one per unit of work running at once) read whole batches
+of documents, saying which document they are on, and the build watches them:
 
 * **time**: a document not done within ``timeout`` seconds gets the child killed and a
   ``timeout`` problem;
@@ -16,10 +16,16 @@ the worker watches it:
 * **crashes**: a child that dies by itself (a segfault in a C library) is restarted and
   the document read once more; if it dies again the document gets ``worker_crashed``.
 
-A killed child is replaced by a fresh one for the next document. The child is a plain
-subprocess (``python -m transform.isolation``), not a multiprocessing child, so it can be
-started from inside a Dask worker too. It loads the template map and the dictionaries
-once, so the cost per document is one round trip of pickled bytes and rows.
+A killed child is replaced by a fresh one, which reads the batch again with the
+stopped document marked failed (stopped documents are rare; results already cached
+are not parsed twice). The whole batch, from bytes to Arrow tables, is done in the
+child, so the process that hands out the work only passes references in and tables
+out: the build's own processes stay idle enough for the children to use every core.
+The child also computes the corpus-wide pieces (:data:`CALLS`) when asked.
+
+The child is a plain subprocess (``python -m transform.isolation``), not a
+multiprocessing child, so it can be started from inside a Dask worker or from a
+thread of the build. It loads the template map and the dictionaries once.
 """
 
 from __future__ import annotations
@@ -32,7 +38,11 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -40,25 +50,29 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from transform.problems import Problem
 
 if TYPE_CHECKING:
+    from transform.batch import BatchOutput
+    from transform.plan import DocumentRef
     from transform.report import ReportRows, Source
 
 POLL_SECONDS = 0.05
 STARTUP_SECONDS = 300  # a fresh parser loads its dictionaries before the clock starts
 READY = "ready"
 MB = 1024 * 1024
+PIPE_BYTES = 1024 * 1024  # a batch's tables come back in a few large reads
 
 
 @dataclass(frozen=True)
 class Limits:
     """Per-document limits; ``timeout`` or ``memory_mb`` None means unlimited, and both
-    None parses in this process (no child at all)."""
+    None parses in this process (no child at all) unless ``child`` asks for one."""
 
     timeout: float | None = 300.0
     memory_mb: int | None = 4096
+    child: bool = False
 
     @property
     def isolated(self) -> bool:
-        return self.timeout is not None or self.memory_mb is not None
+        return self.timeout is not None or self.memory_mb is not None or self.child
 
 
 IN_PROCESS = Limits(timeout=None, memory_mb=None)
@@ -66,31 +80,90 @@ DEFAULT_LIMITS = Limits()
 
 
 def _send(stream: BinaryIO, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)
+    """One message: a pickle whose large buffers (Arrow columns, arrays) follow it
+    out of band, so they are neither copied into the pickle nor out of it."""
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    views = [buffer.raw() for buffer in buffers]
+    stream.write(struct.pack(f"<QQ{len(views)}Q", len(data), len(views),
+                             *(view.nbytes for view in views)))
+    _write_all(stream, memoryview(data))
+    for view in views:
+        _write_all(stream, view)
     stream.flush()
 
 
+def _write_all(stream: BinaryIO, view: memoryview) -> None:
+    while view.nbytes:
+        written = stream.write(view)
+        view = view[written if written is not None else view.nbytes:]
+
+
+def _read_exact(stream: BinaryIO, size: int) -> bytes:
+    """``size`` bytes from an unbuffered pipe (which returns what has arrived so far)."""
+    chunks, got = [], 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _read_into(stream: BinaryIO, size: int) -> Any:
+    """``size`` bytes read straight into a buffer of Arrow's memory pool."""
+    import pyarrow as pa
+
+    buffer = pa.allocate_buffer(size)
+    view = memoryview(buffer).cast("B")
+    got = 0
+    while got < size:
+        n = stream.readinto(view[got:])
+        if not n:
+            raise EOFError("the pipe closed mid-message")
+        got += n
+    return buffer
+
+
 def _receive(stream: BinaryIO) -> Any:
-    header = stream.read(8)
-    if len(header) < 8:
+    header = _read_exact(stream, 16)
+    if len(header) < 16:
         raise EOFError("the pipe closed")
-    (size,) = struct.unpack("<Q", header)
-    data = stream.read(size)
+    size, n_buffers = struct.unpack("<QQ", header)
+    sizes = struct.unpack(f"<{n_buffers}Q", _read_exact(stream, 8 * n_buffers))
+    data = _read_exact(stream, size)
     if len(data) < size:
         raise EOFError("the pipe closed mid-message")
-    return pickle.loads(data)
+    return pickle.loads(data, buffers=[_read_into(stream, n) for n in sizes])
+
+
+def _calls() -> dict[str, Any]:
+    """The corpus-wide pieces a child computes on request, by name."""
+    from transform.batch import keyword_chunk, signature_chunk
+
+    return {"keyword_chunk": keyword_chunk, "signature_chunk": signature_chunk}
 
 
 def serve(memory_mb: int | None, warm_terms: bool = True) -> None:
-    """The parser process: read documents from stdin, write rows to stdout, until stdin
-    closes (``python -m transform.isolation``)."""
+    """The parser process: read requests from stdin, write replies to stdout, until stdin
+    closes (``python -m transform.isolation``).
+
+    Requests: ``("document", uri, data, ingested_at, terms)`` → ``("done", rows)``;
+    ``("batch", refs, terms, cache, sampled, forced)`` → a ``("doc", i)`` as each
+    document is started, then ``("done", BatchOutput)``; ``("call", name, args)`` →
+    ``("done", result)``. A failure outside any document is ``("error", traceback)``.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    from transform.memory import tune_allocator
+
+    tune_allocator()
     if memory_mb:
         import resource
 
         ceiling = (memory_mb + max(memory_mb // 2, 512)) * MB
         resource.setrlimit(resource.RLIMIT_DATA, (ceiling, ceiling))
+    from transform.batch import process_batch_here
     from transform.report import Source, failed_rows, process_source
     from transform.template_map import load_template_map
 
@@ -101,19 +174,50 @@ def serve(memory_mb: int | None, warm_terms: bool = True) -> None:
         from transform.terms import tokenizer
 
         tokenizer()
-    _send(stdout, READY)
-    while True:
-        try:
-            uri, data, ingested_at, terms = _receive(stdin)
-        except EOFError:
-            return
-        source = Source(uri=uri, data=data, ingested_at=ingested_at)
-        try:
-            rows = process_source(source, tmap, terms)
-        except MemoryError:
-            rows = failed_rows(source, [Problem(
-                "memory_limit", f"the parser ran out of its {memory_mb} MB")])
-        _send(stdout, rows)
+    calls = _calls()
+
+    def started(index: int | None) -> None:
+        _send(stdout, ("doc", index))  # raises BrokenPipeError once the parent is gone
+
+    try:
+        _send(stdout, READY)
+        while True:
+            try:
+                request = _receive(stdin)
+            except EOFError:
+                return
+            kind = request[0]
+            try:
+                if kind == "document":
+                    _, uri, data, ingested_at, terms = request
+                    source = Source(uri=uri, data=data, ingested_at=ingested_at)
+                    try:
+                        reply: Any = process_source(source, tmap, terms)
+                    except MemoryError:
+                        reply = failed_rows(source, [Problem(
+                            "memory_limit", f"the parser ran out of its {memory_mb} MB")])
+                elif kind == "batch":
+                    _, refs, terms, cache, sampled, forced = request
+                    reply = process_batch_here(refs, terms, cache, sampled, forced=forced,
+                                               on_document=started)
+                else:
+                    _, name, args = request
+                    reply = calls[name](*args)
+            except MemoryError:
+                _send(stdout, ("memory", None))
+                continue
+            except BrokenPipeError:
+                raise
+            except Exception:
+                _send(stdout, ("error", traceback.format_exc()))
+                continue
+            _send(stdout, ("done", reply))
+    except BrokenPipeError:  # the build is gone: stop, write nothing more
+        return
+
+
+class WorkerFailed(RuntimeError):
+    """A unit of work failed in the parser process outside any one document."""
 
 
 class ParserProcess:
@@ -132,10 +236,12 @@ class ParserProcess:
         root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        # unbuffered: select() must see every message that has arrived
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env=env, cwd=root)
+                                        stdout=subprocess.PIPE, env=env, cwd=root, bufsize=0)
         self.started += 1
         assert self.process.stdout is not None
+        _widen_pipe(self.process.stdout)
         ready, _, _ = select.select([self.process.stdout], [], [], STARTUP_SECONDS)
         try:
             greeting = _receive(self.process.stdout) if ready else None
@@ -157,16 +263,59 @@ class ParserProcess:
                 stream.close()
         process.wait(10)
 
+    # -- one document ---------------------------------------------------------------
     def parse(self, source: Source, terms: str = "cut") -> ReportRows:
         """The document's rows, or a failed report saying which limit stopped it."""
         from transform.report import ReportRows, failed_rows
 
-        outcome = self._attempt(source, terms)
+        request = ("document", source.uri, source.data, source.ingested_at, terms)
+        outcome, _ = self._exchange(request, per_document=False)
         if outcome == "crashed":
-            outcome = self._attempt(source, terms)
+            outcome, _ = self._exchange(request, per_document=False)
         if isinstance(outcome, ReportRows):
             return outcome
+        if isinstance(outcome, WorkerFailed):
+            raise outcome
         return failed_rows(source, [self._problem(outcome)])
+
+    # -- a batch of documents -------------------------------------------------------
+    def run_batch(self, refs: list[DocumentRef], terms: str, cache: Path | None,
+                  sampled: frozenset[str]) -> BatchOutput:
+        """A batch's :class:`BatchOutput`, each document under the limits.
+
+        A document that outlives its time, takes too much memory or kills the child
+        twice is marked failed, and the batch is read again by a fresh child with that
+        document's failed row put in its place.
+        """
+        forced: dict[int, Problem] = {}
+        crashes: dict[int | None, int] = {}
+        while True:
+            request = ("batch", refs, terms, cache, sampled, dict(forced))
+            outcome, index = self._exchange(request, per_document=True)
+            if isinstance(outcome, WorkerFailed):
+                raise outcome
+            if not isinstance(outcome, str):
+                return outcome
+            if outcome == "crashed":
+                crashes[index] = crashes.get(index, 0) + 1
+                if crashes[index] < 2:
+                    continue  # killed from outside, say: once more
+            if index is None:  # not while reading a document: nothing to mark failed
+                raise WorkerFailed(f"the parser process stopped between documents "
+                                   f"({outcome}: {self._exit_description})")
+            forced[index] = self._problem(outcome)
+
+    # -- a corpus-wide piece --------------------------------------------------------
+    def call(self, name: str, args: tuple[Any, ...]) -> Any:
+        """``CALLS[name](*args)`` computed in the child (no time limit: not a document)."""
+        outcome, _ = self._exchange(("call", name, args), per_document=False,
+                                    timed=False)
+        if isinstance(outcome, WorkerFailed):
+            raise outcome
+        if isinstance(outcome, str):
+            raise WorkerFailed(f"{name} stopped in the parser process ({outcome}: "
+                               f"{self._exit_description})")
+        return outcome
 
     def _problem(self, outcome: str) -> Problem:
         if outcome == "timeout":
@@ -178,35 +327,53 @@ class ParserProcess:
         return Problem("worker_crashed", f"the parser process died twice on this document "
                        f"({self._exit_description})")
 
-    def _attempt(self, source: Source, terms: str) -> ReportRows | str:
+    def _exchange(self, request: tuple[Any, ...], per_document: bool,
+                  timed: bool = True) -> tuple[Any, int | None]:
+        """Send one request and wait for its reply, watching the limits.
+
+        Returns (reply, None) or (``"timeout"`` / ``"memory"`` / ``"crashed"``, the
+        document it happened on), or (WorkerFailed, None) for an error the child reported.
+        For a single document the clock starts with the request; for a batch, with each
+        document the child says it has started.
+        """
         if self.process is None or self.process.poll() is not None:
             self.stop()
             self._start()
         process = self.process
         assert process is not None and process.stdin is not None and process.stdout is not None
         try:
-            _send(process.stdin, (source.uri, source.data, source.ingested_at, terms))
+            _send(process.stdin, request)
         except (BrokenPipeError, OSError):
-            return self._died()
+            return self._died(), None
+        index: int | None = None if per_document else 0
         started = time.monotonic()
         watcher = _MemoryWatcher(process.pid)
         while True:
             ready, _, _ = select.select([process.stdout], [], [], POLL_SECONDS)
             if ready:
                 try:
-                    return _receive(process.stdout)
-                except (EOFError, pickle.UnpicklingError, OSError):
-                    return self._died()
+                    kind, payload = _receive(process.stdout)
+                except (EOFError, pickle.UnpicklingError, OSError, ValueError, TypeError):
+                    return self._died(), index
+                if kind == "doc":
+                    index, started = payload, time.monotonic()
+                    continue
+                if kind == "done":
+                    return payload, None
+                if kind == "memory":
+                    self.stop()
+                    return "memory", index
+                return WorkerFailed(f"the parser process failed:\n{payload}"), None
             if process.poll() is not None:
-                return self._died()
-            if self.limits.timeout is not None and \
+                return self._died(), index
+            if timed and index is not None and self.limits.timeout is not None and \
                     time.monotonic() - started > self.limits.timeout:
                 self.stop()
-                return "timeout"
+                return "timeout", index
             if self.limits.memory_mb is not None and \
                     watcher.rss() > self.limits.memory_mb * MB:
                 self.stop()
-                return "memory"
+                return "memory", index
 
     def _died(self) -> str:
         process = self.process
@@ -215,6 +382,16 @@ class ParserProcess:
                                   if code is not None and code < 0 else f"exit code {code}")
         self.stop()
         return "crashed"
+
+
+def _widen_pipe(stream: BinaryIO) -> None:
+    """A larger pipe buffer: fewer round trips for a batch's tables (Linux only)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), 1031, PIPE_BYTES)  # F_SETPIPE_SZ
+    except (ImportError, OSError, AttributeError):
+        pass
 
 
 class _MemoryWatcher:
@@ -232,27 +409,48 @@ class _MemoryWatcher:
             return 0
 
 
-_PARSERS: dict[Limits, ParserProcess] = {}
+_IDLE: dict[Limits, list[ParserProcess]] = {}
+_LOCK = threading.Lock()
 
 
-def parse_document(source: Source, terms: str, limits: Limits,
-                   tmap: Any = None) -> ReportRows:
-    """Parse one document under ``limits`` (in this process when there are none)."""
-    from transform.report import process_source
+@contextmanager
+def borrowed(limits: Limits) -> Iterator[ParserProcess]:
+    """A parser process of this process's pool, for one unit of work at a time.
 
-    if not limits.isolated:
-        return process_source(source, tmap, terms)
-    parser = _PARSERS.get(limits)
-    if parser is None:
-        parser = _PARSERS[limits] = ParserProcess(limits)
-    return parser.parse(source, terms)
+    Units running at once (threads of a build, or the one thread of a Dask worker) each
+    get their own; an idle one is reused, so the dictionaries are loaded once per
+    process, not per unit.
+    """
+    with _LOCK:
+        idle = _IDLE.setdefault(limits, [])
+        parser = idle.pop() if idle else ParserProcess(limits)
+    try:
+        yield parser
+    finally:
+        with _LOCK:
+            _IDLE[limits].append(parser)
+
+
+def run_batch(refs: list[DocumentRef], terms: str, cache: Path | None, limits: Limits,
+              sampled: frozenset[str]) -> BatchOutput:
+    """A batch read by a parser process of the pool, each document under ``limits``."""
+    with borrowed(limits) as parser:
+        return parser.run_batch(refs, terms, cache, sampled)
+
+
+def call_in_child(name: str, args: tuple[Any, ...], limits: Limits) -> Any:
+    """A corpus-wide piece computed by a parser process of the pool (see :func:`_calls`)."""
+    with borrowed(limits) as parser:
+        return parser.call(name, args)
 
 
 def stop_parsers() -> None:
     """Stop this process's parser children (they also stop when it exits)."""
-    for parser in _PARSERS.values():
-        parser.stop()
-    _PARSERS.clear()
+    with _LOCK:
+        for parsers in _IDLE.values():
+            for parser in parsers:
+                parser.stop()
+        _IDLE.clear()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from transform.batch import DOCUMENT_TABLES, BatchOutput
 from transform.duplicates import FACT_TABLES, body_year_groups, mark_duplicates
 from transform.keywords import idf_rows
+from transform.memory import release_memory
 from transform.parser_version import parser_version
 from transform.plan import BuildPlan
 from transform.reuse import (
@@ -46,7 +47,7 @@ from transform.schema import PARTITION, TABLE_ORDER, TABLES
 from transform.write import TableWriter, arrow_table
 
 COMPACT_TERM_PARTS = 64  # merge the per-batch term counts every so many batches
-DUPLICATE_CHUNK_REPORTS = 2000  # copy candidates whose rows are read at once
+DUPLICATE_CHUNK_REPORTS = 500  # copy candidates whose rows are read into Python at once
 DUPLICATE_FIELDS = ("report_id", "admin_code", "body_level", "org_name", "report_year",
                     "parse_status", "template", "source_format", "n_warnings")
 REUSE_FIELDS = ("report_id", "org_name", "admin_code", "body_level", "report_year")
@@ -151,8 +152,12 @@ class ReleaseBuilder:
         reports = pa.concat_tables(self.reports) if self.reports else \
             arrow_table("reports", [])
         reuse = self._text_reuse(reports)
+        self.signatures.clear()  # the band keys of every section: hundreds of MB at 100,000
+        self.samples.clear()
+        release_memory()
         self._write("text_reuse", arrow_table("text_reuse", reuse))
         reports = self._mark_duplicates(reports)
+        release_memory()
         self._write("reports", reports)
         self._write_fetches(fetch_logs)
         return self.manifest(reports)
@@ -163,12 +168,14 @@ class ReleaseBuilder:
         writer.close()
         self.row_counts[name] = writer.n_rows
 
-    def _read(self, name: str, ids: set[str], columns: list[str] | None = None) -> pa.Table:
+    def _read(self, name: str, ids: set[str], columns: list[str] | None = None,
+              where: ds.Expression | None = None) -> pa.Table:
         """Rows of a document table for some reports only (row groups skipped by their
-        report_id statistics)."""
+        report_id statistics), and only those matching ``where``."""
         dataset = ds.dataset(self.staging / name, format="parquet", partitioning="hive")
+        condition = ds.field("report_id").isin(sorted(ids))
         return dataset.to_table(columns=columns,
-                                filter=ds.field("report_id").isin(sorted(ids)))
+                                filter=condition if where is None else condition & where)
 
     def _text_reuse(self, reports: pa.Table) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -181,8 +188,8 @@ class ReleaseBuilder:
             if not candidates:
                 continue
             involved = {k for pair in candidates for k in pair}
-            sections = self._read("sections", involved, ["report_id", "section", "text"])
-            sections = sections.filter(pc.equal(sections.column("section"), kind))
+            sections = self._read("sections", involved, ["report_id", "text"],
+                                  where=ds.field("section") == kind)
             # straight from the columns: a dict per row would cost more than the texts
             texts = {rid: comparable_text(text) for rid, text in zip(
                 sections.column("report_id").to_pylist(),

@@ -48,6 +48,9 @@ class TableSpec:
     columns: tuple[Column, ...] = field(default_factory=tuple)
     # Tables about the whole corpus (term_idf) have no year and are one file.
     partitioned: bool = True
+    # Rows per Parquet row group: the build holds up to one group per table and year
+    # while it writes, so tables with long texts get smaller groups.
+    row_group_rows: int = 8192
 
     def arrow_schema(self) -> pa.Schema:
         return pa.schema(
@@ -219,6 +222,7 @@ _table(TableSpec(
                nullable=False),
         YEAR,
     ),
+    row_group_rows=2048,
 ))
 
 _table(TableSpec(

@@ -73,9 +73,6 @@ def document_rows_table(name: str, parts: list[tuple[Any, Any, list[dict[str, An
     return pa.Table.from_pydict(columns, schema=spec.arrow_schema())
 
 
-ROW_GROUP_ROWS = 65536  # rows per Parquet row group, whatever the batches were
-
-
 def _writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     path.parent.mkdir(parents=True, exist_ok=True)
     return pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=True,
@@ -102,6 +99,7 @@ class TableWriter:
         self.buffers: dict[int, list[pa.Table]] = {}
         self.buffered: dict[int, int] = {}
         self.n_rows = 0
+        self.group_rows = self.spec.row_group_rows
 
     def append(self, table: pa.Table) -> None:
         if table.num_rows == 0:
@@ -119,20 +117,21 @@ class TableWriter:
     def _buffer(self, key: int, table: pa.Table) -> None:
         self.buffers.setdefault(key, []).append(table)
         self.buffered[key] = self.buffered.get(key, 0) + table.num_rows
-        if self.buffered[key] >= ROW_GROUP_ROWS:
+        if self.buffered[key] >= self.group_rows:
             self._flush(key, final=False)
 
     def _flush(self, key: int, final: bool) -> None:
         """Write whole row groups (and, when ``final``, the remainder)."""
         parts = self.buffers.pop(key, [])
         pending = pa.concat_tables(parts) if parts else self.file_schema.empty_table()
-        cut = pending.num_rows if final else pending.num_rows - pending.num_rows % ROW_GROUP_ROWS
+        size = self.group_rows
+        cut = pending.num_rows if final else pending.num_rows - pending.num_rows % size
         writer = self.writers.get(key)
         if writer is None and (cut or final):
             writer = self.writers[key] = _writer(self._path(key), self.file_schema)
-        for start in range(0, cut, ROW_GROUP_ROWS):
-            writer.write_table(pending.slice(start, min(ROW_GROUP_ROWS, cut - start)),
-                               row_group_size=ROW_GROUP_ROWS)
+        for start in range(0, cut, size):
+            writer.write_table(pending.slice(start, min(size, cut - start)),
+                               row_group_size=size)
         rest = pending.slice(cut)
         self.buffers[key] = [rest] if rest.num_rows else []
         self.buffered[key] = rest.num_rows
