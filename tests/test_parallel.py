@@ -1,5 +1,5 @@
-"""Parsing in worker processes: a local Dask cluster, or an existing one by address, give
-the same dataset, byte for byte, as one process."""
+"""Parsing in worker processes: local parser processes, or an existing Dask cluster by
+address, give the same dataset, byte for byte, as one process."""
 
 from __future__ import annotations
 
