@@ -19,10 +19,8 @@ import fcntl
 import logging
 import math
 import os
-import resource
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,7 +35,7 @@ from transform.batch import (
 )
 from transform.gates import quality_gates
 from transform.isolation import DEFAULT_LIMITS, Limits
-from transform.memory import release_memory, tune_allocator
+from transform.memory import phase, tune_allocator
 from transform.plan import (
     BuildPlan,
     DocumentRef,
@@ -171,7 +169,7 @@ def execute(plan: BuildPlan, out: Path | str, *, mapper: Mapper = serial_map,
             else:
                 builder = _build_release(plan, staging, mapper, workers, cache, limits,
                                          batch_size)
-                with _phase("corpus tables and reports", len(plan.refs)):
+                with phase("corpus tables and reports", len(plan.refs)):
                     manifest = builder.finish(plan.fetch_logs)
             finish_release(staging, manifest)
             return _publish(store, staging, release_name, manifest, before, force,
@@ -187,11 +185,11 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
     builder = ReleaseBuilder(plan, staging)
     batches = plan_batches(plan.refs, workers, batch_size)
     work = ((batch, plan.terms, cache, limits, builder.sampled(batch)) for batch in batches)
-    with _phase("documents", len(plan.refs)):
+    with phase("documents", len(plan.refs)):
         for output in mapper(process_batch, work):
             builder.add_batch(output)
         builder.close_documents()
-    with _phase("keywords", builder.row_counts.get("terms", 0)):
+    with phase("keywords", builder.row_counts.get("terms", 0)):
         idf_rows = builder.term_idf()
         import pyarrow as pa
 
@@ -204,7 +202,7 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
         chunks = builder.chunks("terms", size, ["report_id", "section", "term", "count"])
         for table in mapper(keyword_chunk, ((chunk, idf) for chunk in chunks)):
             builder.add_keywords(table)
-    with _phase("reuse signatures", builder.row_counts.get("sections", 0)):
+    with phase("reuse signatures", builder.row_counts.get("sections", 0)):
         common = builder.common_shingles()
         sections_rows = max(1, builder.row_counts.get("sections", 0))
         size = max(2_000, min(SECTION_CHUNK_ROWS, math.ceil(sections_rows / workers)))
@@ -212,17 +210,6 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
         for found in mapper(signature_chunk, ((chunk, common) for chunk in chunks)):
             builder.add_signatures(found)
     return builder
-
-
-@contextmanager
-def _phase(name: str, n: int) -> Iterator[None]:
-    """Log how long a phase of the build took (shown by ``gongkai build --verbose``)."""
-    started = time.perf_counter()
-    yield
-    release_memory()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
-    log.info("%s: %d rows in %.1f s; peak memory of this process so far %.0f MB", name, n,
-             time.perf_counter() - started, peak)
 
 
 def _staging(store: Store) -> tuple[Path, str]:

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from transform.batch import DOCUMENT_TABLES, BatchOutput
 from transform.duplicates import FACT_TABLES, body_year_groups, mark_duplicates
 from transform.keywords import idf_rows
-from transform.memory import release_memory
+from transform.memory import phase
 from transform.parser_version import parser_version
 from transform.plan import BuildPlan
 from transform.reuse import (
@@ -47,7 +47,7 @@ from transform.schema import PARTITION, TABLE_ORDER, TABLES
 from transform.write import TableWriter, arrow_table
 
 COMPACT_TERM_PARTS = 64  # merge the per-batch term counts every so many batches
-DUPLICATE_CHUNK_REPORTS = 500  # copy candidates whose rows are read into Python at once
+DUPLICATE_CHUNK_REPORTS = 1000  # copy candidates whose rows are read into Python at once
 DUPLICATE_FIELDS = ("report_id", "admin_code", "body_level", "org_name", "report_year",
                     "parse_status", "template", "source_format", "n_warnings")
 REUSE_FIELDS = ("report_id", "org_name", "admin_code", "body_level", "report_year")
@@ -151,13 +151,12 @@ class ReleaseBuilder:
         self._write("term_idf", arrow_table("term_idf", idf))
         reports = pa.concat_tables(self.reports) if self.reports else \
             arrow_table("reports", [])
-        reuse = self._text_reuse(reports)
-        self.signatures.clear()  # the band keys of every section: hundreds of MB at 100,000
-        self.samples.clear()
-        release_memory()
+        with phase("text reuse", self.row_counts.get("sections", 0)):
+            reuse = self._text_reuse(reports)
+            self.samples.clear()
         self._write("text_reuse", arrow_table("text_reuse", reuse))
-        reports = self._mark_duplicates(reports)
-        release_memory()
+        with phase("copy detection", reports.num_rows):
+            reports = self._mark_duplicates(reports)
         self._write("reports", reports)
         self._write_fetches(fetch_logs)
         return self.manifest(reports)
@@ -174,15 +173,21 @@ class ReleaseBuilder:
         report_id statistics), and only those matching ``where``."""
         dataset = ds.dataset(self.staging / name, format="parquet", partitioning="hive")
         condition = ds.field("report_id").isin(sorted(ids))
+        # the reports asked for are scattered over every row group, so the whole table
+        # is decoded: one file and a couple of batches at a time, not the default
+        # read-ahead (which held over a gigabyte for copy detection at 100,000 reports)
         return dataset.to_table(columns=columns,
-                                filter=condition if where is None else condition & where)
+                                filter=condition if where is None else condition & where,
+                                batch_readahead=2, fragment_readahead=1)
 
     def _text_reuse(self, reports: pa.Table) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        for kind, parts in sorted(self.signatures.items()):
+        for kind in sorted(self.signatures):
+            parts = self.signatures.pop(kind)  # band keys of a whole kind: let each go once used
             keys = [k for part in parts for k in part.keys]
             bands = np.concatenate([part.bands for part in parts]) if keys else \
                 np.empty((0, 0), dtype=np.uint32)
+            del parts
             candidates = candidate_pairs(keys, bands)
             del bands
             if not candidates:
