@@ -219,8 +219,8 @@ def parser() -> argparse.ArgumentParser:
                             "(default %(default)s; 0 for no limit)")
     build.add_argument("--doc-memory", type=int, default=DEFAULT_LIMITS.memory_mb,
                        help="MB of memory one document's parser may use (default "
-                            "%(default)s; 0 for no limit; both 0 parse in the build's own "
-                            "processes)")
+                            "%(default)s; 0 for no limit; both 0 with one worker parse in "
+                            "the build's own process)")
     build.add_argument("--cache", type=Path,
                        help="folder of per-document results kept between builds (default "
                             "OUT/.cache, or ~/.cache/gongkai/… for a remote OUT)")
