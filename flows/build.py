@@ -77,9 +77,10 @@ class Handoff:
     A finished Prefect future and its state refer to each other, and the state holds
     what the task returned: were that a batch's tables, tens of megabytes of Arrow
     columns would stay alive until Python's cycle collector ran, which it does by the
-    count of Python objects, blind to buffers (measured: 144-203 MB held after 5,000
-    documents, gigabytes in the keywords phase of 100,000). Taken out of the box, the
-    data is freed as soon as it is written; the cycle keeps an empty box.
+    count of Python objects, blind to buffers (measured: 144-203 MB of Arrow memory held
+    after 5,000 documents; the build process at 3.7 GB after 100,000, against 0.7 GB
+    with the box). Taken out of the box, the data is freed as soon as it is written;
+    the cycle keeps an empty box.
     """
 
     __slots__ = ("value",)
