@@ -20,7 +20,6 @@ from tests.conftest import GOLD, run_scorer, seed_paths
 from transform.build import build_dataset
 from transform.isolation import Limits, ParserProcess
 from transform.plan import DocumentRef
-from transform.report import Source
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -48,34 +47,45 @@ def parser() -> ParserProcess:
     process.stop()
 
 
-def codes(rows) -> list[str]:
-    return [p["code"] for p in rows.tables.get("problems", [])]
+def read_one(parser: ParserProcess, folder: Path, name: str,
+             data: bytes) -> tuple[dict, list[str], list[dict]]:
+    """One document read as a batch of one: its report row, problem codes and problems."""
+    path = folder / name
+    path.write_bytes(data)
+    output = parser.run_batch([DocumentRef(uri=name, path=str(path), ingested_at=AT)],
+                              "cut", None, frozenset())
+    (report,) = output.tables["reports"].to_pylist()
+    problems = output.tables["problems"].to_pylist()
+    return report, [p["code"] for p in problems], problems
 
 
 def test_a_document_that_hangs_the_parser_is_stopped_and_the_next_is_read(parser,
                                                                          tmp_path: Path):
     seed = seed_paths()[0].read_bytes()
-    hung = parser.parse(Source("grid.pdf", hanging_pdf(tmp_path), AT))
-    assert hung.report["parse_status"] == "failed" and codes(hung) == ["timeout"]
-    assert hung.report["n_warnings"] == 1 and hung.report["source_format"] == "pdf"
-    assert parser.process is None  # killed, not left running
-    after = parser.parse(Source("seed.txt", seed, AT))
-    assert after.report["parse_status"] == "ok" and parser.started == 2
+    first, _, _ = read_one(parser, tmp_path, "seed.txt", seed)
+    stuck = parser.process
+    assert first["parse_status"] == "ok" and stuck is not None
+    hung, codes, _ = read_one(parser, tmp_path, "grid.pdf", hanging_pdf(tmp_path))
+    assert hung["parse_status"] == "failed" and codes == ["timeout"]
+    assert hung["n_warnings"] == 1 and hung["source_format"] == "pdf"
+    assert stuck.poll() is not None  # killed, not left running
+    after, _, _ = read_one(parser, tmp_path, "again.txt", seed + b"\n")
+    assert after["parse_status"] == "ok" and parser.started == 2
 
 
-def test_a_document_that_needs_too_much_memory_is_stopped(parser):
-    rows = parser.parse(Source("scan.tif", heavy_scan_tiff(), AT))
-    assert rows.report["parse_status"] == "failed" and codes(rows) == ["memory_limit"]
-    assert "600 MB" in rows.tables["problems"][0]["message"]
+def test_a_document_that_needs_too_much_memory_is_stopped(parser, tmp_path: Path):
+    report, codes, problems = read_one(parser, tmp_path, "scan.tif", heavy_scan_tiff())
+    assert report["parse_status"] == "failed" and codes == ["memory_limit"]
+    assert "600 MB" in problems[0]["message"]
 
 
-def test_a_parser_that_died_is_replaced(parser):
+def test_a_parser_that_died_is_replaced(parser, tmp_path: Path):
     seed = seed_paths()[1].read_bytes()
-    assert parser.parse(Source("a.txt", seed, AT)).report["parse_status"] == "ok"
+    assert read_one(parser, tmp_path, "a.txt", seed)[0]["parse_status"] == "ok"
     assert parser.process is not None
     os.kill(parser.process.pid, signal.SIGKILL)
     parser.process.wait(10)
-    assert parser.parse(Source("b.txt", seed + b"\n", AT)).report["parse_status"] == "ok"
+    assert read_one(parser, tmp_path, "b.txt", seed + b"\n")[0]["parse_status"] == "ok"
     assert parser.started == 2
 
 

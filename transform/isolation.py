@@ -52,7 +52,6 @@ from transform.problems import Problem
 if TYPE_CHECKING:
     from transform.batch import BatchOutput
     from transform.plan import DocumentRef
-    from transform.report import ReportRows, Source
 
 POLL_SECONDS = 0.05
 STARTUP_SECONDS = 300  # a fresh parser loads its dictionaries before the clock starts
@@ -149,8 +148,7 @@ def serve(memory_mb: int | None, warm_terms: bool = True) -> None:
     """The parser process: read requests from stdin, write replies to stdout, until stdin
     closes (``python -m transform.isolation``).
 
-    Requests: ``("document", uri, data, ingested_at, terms)`` → ``("done", rows)``;
-    ``("batch", refs, terms, cache, sampled, forced)`` → a ``("doc", i)`` as each
+    Requests: ``("batch", refs, terms, cache, sampled, forced)`` → a ``("doc", i)`` as each
     document is started, then ``("done", BatchOutput)``; ``("call", name, args)`` →
     ``("done", result)``. A failure outside any document is ``("error", traceback)``.
     """
@@ -164,12 +162,11 @@ def serve(memory_mb: int | None, warm_terms: bool = True) -> None:
         ceiling = (memory_mb + max(memory_mb // 2, 512)) * MB
         resource.setrlimit(resource.RLIMIT_DATA, (ceiling, ceiling))
     from transform.batch import process_batch_here
-    from transform.report import Source, failed_rows, process_source
     from transform.template_map import load_template_map
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing a parser prints may corrupt the pipe
-    tmap = load_template_map()
+    load_template_map()  # cached: the batches read it from memory
     if warm_terms:  # load the dictionary now, not within the first document's time
         from transform.terms import tokenizer
 
@@ -188,18 +185,10 @@ def serve(memory_mb: int | None, warm_terms: bool = True) -> None:
                 return
             kind = request[0]
             try:
-                if kind == "document":
-                    _, uri, data, ingested_at, terms = request
-                    source = Source(uri=uri, data=data, ingested_at=ingested_at)
-                    try:
-                        reply: Any = process_source(source, tmap, terms)
-                    except MemoryError:
-                        reply = failed_rows(source, [Problem(
-                            "memory_limit", f"the parser ran out of its {memory_mb} MB")])
-                elif kind == "batch":
+                if kind == "batch":
                     _, refs, terms, cache, sampled, forced = request
-                    reply = process_batch_here(refs, terms, cache, sampled, forced=forced,
-                                               on_document=started)
+                    reply: Any = process_batch_here(refs, terms, cache, sampled,
+                                                    forced=forced, on_document=started)
                 else:
                     _, name, args = request
                     reply = calls[name](*args)
@@ -263,21 +252,6 @@ class ParserProcess:
                 stream.close()
         process.wait(10)
 
-    # -- one document ---------------------------------------------------------------
-    def parse(self, source: Source, terms: str = "cut") -> ReportRows:
-        """The document's rows, or a failed report saying which limit stopped it."""
-        from transform.report import ReportRows, failed_rows
-
-        request = ("document", source.uri, source.data, source.ingested_at, terms)
-        outcome, _ = self._exchange(request, per_document=False)
-        if outcome == "crashed":
-            outcome, _ = self._exchange(request, per_document=False)
-        if isinstance(outcome, ReportRows):
-            return outcome
-        if isinstance(outcome, WorkerFailed):
-            raise outcome
-        return failed_rows(source, [self._problem(outcome)])
-
     # -- a batch of documents -------------------------------------------------------
     def run_batch(self, refs: list[DocumentRef], terms: str, cache: Path | None,
                   sampled: frozenset[str]) -> BatchOutput:
@@ -291,7 +265,7 @@ class ParserProcess:
         crashes: dict[int | None, int] = {}
         while True:
             request = ("batch", refs, terms, cache, sampled, dict(forced))
-            outcome, index = self._exchange(request, per_document=True)
+            outcome, index = self._exchange(request)
             if isinstance(outcome, WorkerFailed):
                 raise outcome
             if not isinstance(outcome, str):
@@ -308,8 +282,7 @@ class ParserProcess:
     # -- a corpus-wide piece --------------------------------------------------------
     def call(self, name: str, args: tuple[Any, ...]) -> Any:
         """``CALLS[name](*args)`` computed in the child (no time limit: not a document)."""
-        outcome, _ = self._exchange(("call", name, args), per_document=False,
-                                    timed=False)
+        outcome, _ = self._exchange(("call", name, args))
         if isinstance(outcome, WorkerFailed):
             raise outcome
         if isinstance(outcome, str):
@@ -327,14 +300,13 @@ class ParserProcess:
         return Problem("worker_crashed", f"the parser process died twice on this document "
                        f"({self._exit_description})")
 
-    def _exchange(self, request: tuple[Any, ...], per_document: bool,
-                  timed: bool = True) -> tuple[Any, int | None]:
+    def _exchange(self, request: tuple[Any, ...]) -> tuple[Any, int | None]:
         """Send one request and wait for its reply, watching the limits.
 
         Returns (reply, None) or (``"timeout"`` / ``"memory"`` / ``"crashed"``, the
-        document it happened on), or (WorkerFailed, None) for an error the child reported.
-        For a single document the clock starts with the request; for a batch, with each
-        document the child says it has started.
+        document it happened on, None between documents), or (WorkerFailed, None) for an
+        error the child reported. The clock starts with each document the child says it
+        has started; nothing else is timed (a corpus-wide piece is not a document).
         """
         if self.process is None or self.process.poll() is not None:
             self.stop()
@@ -345,7 +317,7 @@ class ParserProcess:
             _send(process.stdin, request)
         except (BrokenPipeError, OSError):
             return self._died(), None
-        index: int | None = None if per_document else 0
+        index: int | None = None
         started = time.monotonic()
         watcher = _MemoryWatcher(process.pid)
         while True:
@@ -366,7 +338,7 @@ class ParserProcess:
                 return WorkerFailed(f"the parser process failed:\n{payload}"), None
             if process.poll() is not None:
                 return self._died(), index
-            if timed and index is not None and self.limits.timeout is not None and \
+            if index is not None and self.limits.timeout is not None and \
                     time.monotonic() - started > self.limits.timeout:
                 self.stop()
                 return "timeout", index
