@@ -128,7 +128,7 @@ def pages_of(out: Path) -> int:
     return int(reports["n_pages"].fillna(0).sum())
 
 
-def throughput(work: Path, n: int, pdf_n: int) -> None:
+def throughput(work: Path, n: int, pdf_n: int, formats: tuple[str, ...] = FORMATS) -> None:
     print("\n## Throughput, end to end (no cache)\n")
     print("Flows run against a Prefect server, as the nightly deployment does; the cost of\n"
           "the temporary server a one-off `gongkai build` starts is measured on its own.\n")
@@ -136,7 +136,7 @@ def throughput(work: Path, n: int, pdf_n: int) -> None:
           f"{'flow 2 workers':>15} {'speed-up':>8} {'Prefect share':>13}")
     flow_one: dict[str, float] = {}
     with prefect_server(work) as api:
-        for fmt in FORMATS:
+        for fmt in formats:
             size = pdf_n if fmt == "pdf" else n
             reports = corpus(work, fmt, size, seed=11) / "reports"
             runs = work / "runs" / fmt
@@ -159,6 +159,8 @@ def throughput(work: Path, n: int, pdf_n: int) -> None:
             share = max(0.0, (one - plain) / one)
             print(f"{fmt:6} {size:7d} {pages:6d} {rate(plain, 1):>13} {rate(one, 1):>14} "
                   f"{rate(two, 2):>15} {one / two:7.2f}x {share:12.1%}", flush=True)
+    if "txt" not in flow_one:
+        return
     reports = corpus(work, "txt", n, seed=11) / "reports"
     runs = work / "runs" / "temporary"
     shutil.rmtree(runs, ignore_errors=True)
@@ -285,9 +287,9 @@ def rss(work: Path, n: int, workers: int) -> None:
     print(stdout.strip().splitlines()[0])
 
 
-def score(work: Path, n: int) -> None:
+def score(work: Path, n: int, formats: tuple[str, ...] = FORMATS) -> None:
     print(f"\n## score.py on {n} synthetic reports per format\n")
-    for fmt in FORMATS:
+    for fmt in formats:
         folder = corpus(work, fmt, n, seed=41)
         out = work / "score-out" / fmt
         shutil.rmtree(out, ignore_errors=True)
@@ -309,7 +311,13 @@ def main() -> None:
     ap.add_argument("--rss-n", type=int, default=100_000)
     ap.add_argument("--rss-workers", default="1,2", help="worker counts of the rss part")
     ap.add_argument("--score-n", type=int, default=1000)
+    ap.add_argument("--formats", default=",".join(FORMATS),
+                    help="formats of the throughput and score parts")
     args = ap.parse_args()
+    formats = tuple(args.formats.split(","))
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        ap.error(f"unknown formats {sorted(unknown)}: choose from {', '.join(FORMATS)}")
     args.work.mkdir(parents=True, exist_ok=True)
     cpu = re.sub(r"\s+", " ", next((line.split(":", 1)[1] for line in
                                     Path("/proc/cpuinfo").read_text().splitlines()
@@ -319,14 +327,14 @@ def main() -> None:
           f"python {sys.version.split()[0]}")
     parts = set(args.parts.split(","))
     if "throughput" in parts:
-        throughput(args.work, args.n, args.pdf_n)
+        throughput(args.work, args.n, args.pdf_n, formats)
     if "noop" in parts:
         noop(args.work, args.noop_n)
     if "rss" in parts:
         for workers in (int(w) for w in args.rss_workers.split(",")):
             rss(args.work, args.rss_n, workers)
     if "score" in parts:
-        score(args.work, args.score_n)
+        score(args.work, args.score_n, formats)
 
 
 if __name__ == "__main__":

@@ -93,10 +93,17 @@ def _texts_by_row(table: Table) -> list[list[str]]:
     return [[c.text for c in row if c.text != ""] for row in table.rows]
 
 
+@pytest.fixture(params=["plain", "full"])
+def walk(request: pytest.FixtureRequest) -> str:
+    """Documents without deletions, text boxes or content controls can be read by either
+    walk; tests of them run under both, so the fast one cannot drift from the other."""
+    return request.param
+
+
 # -- blocks and paragraphs ---------------------------------------------------------------
 
 
-def test_paragraphs_and_tables_keep_document_order_and_heading_styles():
+def test_paragraphs_and_tables_keep_document_order_and_heading_styles(walk: str):
     word = docx.Document()
     word.add_paragraph("某县2023年政府信息公开工作年度报告", style="Title")
     word.add_paragraph("一、总体情况", style="Heading 1")
@@ -108,7 +115,7 @@ def test_paragraphs_and_tables_keep_document_order_and_heading_styles():
     _fill(word.add_table(rows=1, cols=1), [["表三"]])
     word.add_paragraph("结尾")
 
-    doc = read_docx(_save(word))
+    doc = read_docx(_save(word), walk=walk)
 
     assert doc.source_format == "docx"
     assert [type(b).__name__ for b in doc.blocks] == [
@@ -125,7 +132,7 @@ def test_paragraphs_and_tables_keep_document_order_and_heading_styles():
     assert doc.tables[2].rows[0][0].text == "表三"
 
 
-def test_custom_chinese_styles_based_on_headings_and_outline_levels_are_headings():
+def test_custom_chinese_styles_based_on_headings_and_outline_levels_are_headings(walk: str):
     word = docx.Document()
     named = word.styles.add_style("一级标题", WD_STYLE_TYPE.PARAGRAPH)
     derived = word.styles.add_style("报告小节", WD_STYLE_TYPE.PARAGRAPH)
@@ -137,7 +144,7 @@ def test_custom_chinese_styles_based_on_headings_and_outline_levels_are_headings
     outlined = word.add_paragraph("三、收到和处理政府信息公开申请情况")
     outlined._p.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {DECLS} w:val="1"/>'))
 
-    doc = read_docx(_save(word))
+    doc = read_docx(_save(word), walk=walk)
 
     assert [(p.text, p.style) for p in doc.paragraphs] == [
         ("一、总体情况", "heading"),
@@ -178,6 +185,63 @@ def test_run_content_breaks_tabs_hyphens_and_revisions():
     ]
 
 
+def test_run_content_and_tab_stops_in_body_and_cells(walk: str):
+    """Breaks, tabs and hyphens inside runs are text; the tab stops a paragraph's
+    properties list (``w:tabs/w:tab``) and field instructions are not."""
+    word = docx.Document()
+    paragraph = f"""<w:p {DECLS}>
+      <w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>
+      <w:r><w:t xml:space="preserve">甲 </w:t><w:tab/><w:t>乙</w:t><w:br/><w:t>丙</w:t></w:r>
+      <w:ins w:id="2" w:author="x"><w:r><w:t>插入</w:t></w:r></w:ins>
+      <w:hyperlink w:anchor="a"><w:r><w:t>链接</w:t></w:r></w:hyperlink>
+      <w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>
+      <w:r><w:t>A</w:t><w:noBreakHyphen/><w:t>B</w:t><w:cr/><w:t>C</w:t></w:r>
+    </w:p>"""
+    _append_xml(word, paragraph)
+    table = word.add_table(rows=1, cols=2)
+    cell = table._tbl.tr_lst[0].tc_lst[0]
+    for p in cell.findall(qn("w:p")):
+        cell.remove(p)
+    cell.append(parse_xml(paragraph))
+    cell.append(parse_xml(f"<w:p {DECLS}/>"))
+    cell.append(parse_xml(f"<w:p {DECLS}><w:r><w:t>末行</w:t></w:r></w:p>"))
+
+    doc = read_docx(_save(word), walk=walk)
+
+    text = "甲 \t乙\n丙插入链接A-B\nC"
+    assert [p.text for p in doc.paragraphs] == [text]
+    assert [c.text for c in doc.tables[0].rows[0]] == [f"{text}\n\n末行", ""]
+
+
+def test_plain_walk_is_refused_where_markup_needs_the_full_walk():
+    word = docx.Document()
+    _fill(word.add_table(rows=1, cols=1), [["留"]])
+    _append_xml(word, f"""<w:p {DECLS}><w:r><w:t>甲</w:t></w:r>
+      <w:del w:id="1" w:author="x"><w:r><w:t>删</w:t></w:r></w:del></w:p>""")
+    data = _save(word)
+
+    with pytest.raises(ValueError, match="full walk"):
+        read_docx(data, walk="plain")
+    with pytest.raises(ValueError, match="auto, full or plain"):
+        read_docx(data, walk="fast")
+    assert [p.text for p in read_docx(data).paragraphs] == ["甲"]
+
+
+def test_revised_cell_properties_count_as_they_are_now():
+    """A tracked change of a cell's properties keeps the old ones (here a span of two)
+    inside ``w:tcPrChange``; the cell is as wide as its current properties say."""
+    word = docx.Document()
+    _fill(word.add_table(rows=1, cols=2), [["左", "右"]])
+    first = word.tables[0]._tbl.tr_lst[0].tc_lst[0]
+    first.get_or_add_tcPr().append(parse_xml(
+        f'<w:tcPrChange {DECLS} w:id="5" w:author="x"><w:tcPr><w:gridSpan w:val="2"/>'
+        "</w:tcPr></w:tcPrChange>"))
+
+    doc = read_docx(_save(word))
+
+    assert _layout(doc.tables[0]) == [[("左", 0, 1, 1), ("右", 1, 1, 1)]]
+
+
 def test_text_box_content_follows_its_anchor_once_and_body_content_controls_are_read():
     """Alternate content holds the same box twice; the modern branch is the one read."""
     word = docx.Document()
@@ -215,7 +279,7 @@ def test_text_box_content_follows_its_anchor_once_and_body_content_controls_are_
 # -- tables ----------------------------------------------------------------------------
 
 
-def test_grid_span_and_vertical_merge_runs_become_spans_on_the_first_cell():
+def test_grid_span_and_vertical_merge_runs_become_spans_on_the_first_cell(walk: str):
     word = docx.Document()
     table = word.add_table(rows=4, cols=3)
     table.cell(0, 0).merge(table.cell(0, 1))
@@ -223,7 +287,7 @@ def test_grid_span_and_vertical_merge_runs_become_spans_on_the_first_cell():
     table.cell(3, 1).merge(table.cell(3, 2))
     _fill(table, [["A", None, "B"], ["C", "D", "E"], [None, "F", "G"], [None, "H", None]])
 
-    doc = read_docx(_save(word))
+    doc = read_docx(_save(word), walk=walk)
 
     assert _layout(doc.tables[0]) == [
         [("A", 0, 1, 2), ("B", 2, 1, 1)],
@@ -234,7 +298,7 @@ def test_grid_span_and_vertical_merge_runs_become_spans_on_the_first_cell():
     assert [[c.row for c in row] for row in doc.tables[0].rows] == [[0, 0], [1, 1, 1], [2, 2], [3]]
 
 
-def test_block_merge_and_explicit_continue_value():
+def test_block_merge_and_explicit_continue_value(walk: str):
     word = docx.Document()
     table = word.add_table(rows=3, cols=3)
     table.cell(0, 0).merge(table.cell(1, 1))
@@ -243,7 +307,7 @@ def test_block_merge_and_explicit_continue_value():
     continuation = table._tbl.tr_lst[2].tc_lst[2].tcPr.find(qn("w:vMerge"))
     continuation.set(qn("w:val"), "continue")
 
-    doc = read_docx(_save(word))
+    doc = read_docx(_save(word), walk=walk)
 
     assert _layout(doc.tables[0]) == [
         [("X", 0, 2, 2), ("Y", 2, 3, 1)],
@@ -254,7 +318,7 @@ def test_block_merge_and_explicit_continue_value():
     assert grid[1][1].text == "X" and grid[2][2].text == "Y"
 
 
-def test_grid_before_shifts_the_row_and_a_continuation_below_it_still_merges():
+def test_grid_before_shifts_the_row_and_a_continuation_below_it_still_merges(walk: str):
     word = docx.Document()
     table = word.add_table(rows=3, cols=3)
     table.cell(1, 2).merge(table.cell(2, 2))
@@ -263,7 +327,7 @@ def test_grid_before_shifts_the_row_and_a_continuation_below_it_still_merges():
         tr.remove(tr.tc_lst[0])
         tr.insert(0, parse_xml(f'<w:trPr {DECLS}><w:gridBefore w:val="1"/></w:trPr>'))
 
-    doc = read_docx(_save(word))
+    doc = read_docx(_save(word), walk=walk)
 
     assert _layout(doc.tables[0]) == [
         [("h1", 0, 1, 1), ("h2", 1, 1, 1), ("h3", 2, 1, 1)],
@@ -272,7 +336,7 @@ def test_grid_before_shifts_the_row_and_a_continuation_below_it_still_merges():
     ]
 
 
-def test_legacy_hmerge_widens_the_first_cell():
+def test_legacy_hmerge_widens_the_first_cell(walk: str):
     word = docx.Document()
     table = word.add_table(rows=2, cols=3)
     _fill(table, [["合并", "", "右"], ["1", "2", "3"]])
@@ -280,7 +344,7 @@ def test_legacy_hmerge_widens_the_first_cell():
     first.get_or_add_tcPr().append(parse_xml(f'<w:hMerge {DECLS} w:val="restart"/>'))
     second.get_or_add_tcPr().append(parse_xml(f"<w:hMerge {DECLS}/>"))
 
-    doc = read_docx(_save(word))
+    doc = read_docx(_save(word), walk=walk)
 
     assert _layout(doc.tables[0]) == [
         [("合并", 0, 1, 2), ("右", 2, 1, 1)],
@@ -288,7 +352,7 @@ def test_legacy_hmerge_widens_the_first_cell():
     ]
 
 
-def test_cell_lines_breaks_and_special_spaces_are_kept_exactly():
+def test_cell_lines_breaks_and_special_spaces_are_kept_exactly(walk: str):
     word = docx.Document()
     table = word.add_table(rows=1, cols=4)
     table.cell(0, 0).text = "本年新"
@@ -299,7 +363,7 @@ def test_cell_lines_breaks_and_special_spaces_are_kept_exactly():
     table.cell(0, 2).text = "\u00a0"
     table.cell(0, 3).text = "\u20020\u3000"
 
-    doc = read_docx(_save(word))
+    doc = read_docx(_save(word), walk=walk)
 
     assert [c.text for c in doc.tables[0].rows[0]] == [
         "本年新\n制作数量", "上一行\n下一行", "\u00a0", "\u20020\u3000"]
@@ -348,7 +412,7 @@ def test_rows_and_cells_inside_content_controls_are_read():
     ]
 
 
-def test_text_hidden_under_a_vertical_merge_is_reported_not_read():
+def test_text_hidden_under_a_vertical_merge_is_reported_not_read(walk: str):
     word = docx.Document()
     table = word.add_table(rows=2, cols=1)
     table.cell(0, 0).merge(table.cell(1, 0))
@@ -356,7 +420,7 @@ def test_text_hidden_under_a_vertical_merge_is_reported_not_read():
     hidden = table._tbl.tr_lst[1].tc_lst[0]
     hidden.append(parse_xml(f"<w:p {DECLS}><w:r><w:t>隐藏</w:t></w:r></w:p>"))
 
-    doc = read_docx(_save(word))
+    doc = read_docx(_save(word), walk=walk)
 
     assert _layout(doc.tables[0]) == [[("可见", 0, 2, 1)], []]
     assert [code for code, _ in doc.warnings] == ["docx_hidden_merged_text"]
@@ -375,7 +439,7 @@ def test_deleted_row_is_skipped():
     assert _layout(doc.tables[0]) == [[("留", 0, 1, 1)], [("也留", 0, 1, 1)]]
 
 
-def test_strict_ooxml_namespace_is_read():
+def test_strict_ooxml_namespace_is_read(walk: str):
     word = docx.Document()
     word.add_paragraph("严格格式")
     _fill(word.add_table(rows=1, cols=2), [["规章", "0"]])
@@ -383,7 +447,7 @@ def test_strict_ooxml_namespace_is_read():
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
     strict = xml.replace(W_NS.encode(), b"http://purl.oclc.org/ooxml/wordprocessingml/main")
 
-    doc = read_docx(_rewrite_part(data, "word/document.xml", strict))
+    doc = read_docx(_rewrite_part(data, "word/document.xml", strict), walk=walk)
 
     assert doc.paragraphs[0].text == "严格格式"
     assert [c.text for c in doc.tables[0].rows[0]] == ["规章", "0"]
@@ -517,13 +581,13 @@ def test_document_with_spans_renders_with_those_spans():
 
 
 @pytest.mark.parametrize("path", seed_paths(), ids=lambda p: p.name[:3])
-def test_seed_round_trip_through_word(path: Path):
+def test_seed_round_trip_through_word(path: Path, walk: str):
     from extract.text_export import read_text_export
 
     data = path.read_bytes()
     source = read_text_export(data)
 
-    read = read_docx(render_docx_from_text_export(data))
+    read = read_docx(render_docx_from_text_export(data), walk=walk)
 
     _assert_round_trip(source, read)
     assert len(read.tables) == 3
