@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from extract.document import Document
 from extract.text_export import read_text_export
 from tests.conftest import seed_paths
 from tests.render_docx import render_docx
@@ -15,10 +16,12 @@ from transform.build import build_dataset
 from transform.duplicates import mark_duplicates, tables_match
 
 
-@pytest.mark.parametrize("chunk", [2000, 1], ids=["one-read", "a-read-per-group"])
-def test_html_docx_and_text_copies_of_each_seed(tmp_path: Path, chunk: int,
+@pytest.mark.parametrize(("read", "chunk"), [(20_000, 2000), (20_000, 1), (1, 1)],
+                         ids=["one-read", "rows-per-group", "a-read-per-group"])
+def test_html_docx_and_text_copies_of_each_seed(tmp_path: Path, read: int, chunk: int,
                                                  monkeypatch: pytest.MonkeyPatch):
     # the candidates' rows are read a few groups at a time; groups are never split
+    monkeypatch.setattr("transform.release.DUPLICATE_READ_REPORTS", read)
     monkeypatch.setattr("transform.release.DUPLICATE_CHUNK_REPORTS", chunk)
     folder = tmp_path / "in"
     folder.mkdir()
@@ -42,6 +45,34 @@ def test_html_docx_and_text_copies_of_each_seed(tmp_path: Path, chunk: int,
     for rid, target in zip(reports["report_id"], reports["duplicate_of"], strict=True):
         if isinstance(target, str):
             assert by_id[rid] == by_id[target]
+
+
+@pytest.mark.parametrize("read", [20_000, 1], ids=["one-read", "a-read-per-group"])
+def test_copies_without_tables_are_told_by_their_text(tmp_path: Path, read: int,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    """Reports whose tables were lost (only the narrative is left) are compared on their
+    text; a copy that kept its tables is not the same as one that lost them."""
+    monkeypatch.setattr("transform.release.DUPLICATE_READ_REPORTS", read)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first, second = seed_paths()[:2]
+    for seed in (first, second):
+        doc = read_text_export(seed.read_bytes())
+        narrative = Document(blocks=doc.paragraphs, source_format="txt")
+        (folder / f"{seed.stem}-text.html").write_bytes(render_portal_page(narrative))
+        (folder / f"{seed.stem}-text.docx").write_bytes(render_docx(narrative))
+    (folder / f"{first.stem}-whole.txt").write_bytes(first.read_bytes())
+    build_dataset([folder], tmp_path / "out")
+
+    reports = pd.read_parquet(tmp_path / "out" / "reports").set_index("source_uri")
+    name = {uri: Path(uri).name for uri in reports.index}
+    marks = {name[uri]: None if pd.isna(target) else target
+             for uri, target in reports["duplicate_of"].items()}
+    ids = {name[uri]: rid for uri, rid in reports["report_id"].items()}
+    for seed in (first, second):
+        assert marks[f"{seed.stem}-text.docx"] is None
+        assert marks[f"{seed.stem}-text.html"] == ids[f"{seed.stem}-text.docx"]
+    assert marks[f"{first.stem}-whole.txt"] is None
 
 
 def report(rid: str, year: int | None = 2020, org: str = "孟庄镇", status: str = "ok",

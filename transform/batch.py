@@ -32,6 +32,8 @@ from transform.reuse import Signatures, comparable_text, sample_counts, signatur
 from transform.template_map import load_template_map
 from transform.write import arrow_table, document_rows_table
 
+#: Documents of a batch whose rows are held as Python objects at once.
+PART_DOCUMENTS = 50
 # Tables with rows for each document; the corpus-wide ones are computed afterwards.
 DOCUMENT_TABLES = ("active_disclosure", "applications", "reviews_litigation", "sections",
                    "terms", "narrative_facts", "checks", "problems")
@@ -158,15 +160,40 @@ def process_batch_here(refs: list[DocumentRef], terms: str = "cut",
                        forced: dict[int, Problem] | None = None,
                        on_document: Callable[[int | None], None] | None = None,
                        ) -> BatchOutput:
-    """:func:`process_batch` in this process (a parser process runs it under limits)."""
-    results, n_parsed, n_cached = read_documents(refs, terms, cache, forced, on_document)
-    tables = document_tables(results)
+    """:func:`process_batch` in this process (a parser process runs it under limits).
+
+    The documents are read ``PART_DOCUMENTS`` at a time and each part's rows turned
+    into Arrow tables at once: a document's rows are thousands of small Python objects,
+    and a whole batch of them held together is what set a parser process's size.
+    """
+    forced = forced or {}
+    parts: dict[str, list[pa.Table]] = {}
     sample: dict[str, list[str]] = {}
-    for result in results:
-        if result.report["report_id"] in sampled:
-            kinds = {row["section"]: row["text"] for row in result.tables.get("sections", [])}
-            for kind, text in kinds.items():
-                sample.setdefault(kind, []).append(comparable_text(text))
+    n_parsed = n_cached = 0
+    for start in range(0, len(refs), PART_DOCUMENTS):
+        part = refs[start:start + PART_DOCUMENTS]
+        part_forced = {i - start: problem for i, problem in forced.items()
+                       if start <= i < start + len(part)}
+
+        def started(index: int | None, start: int = start) -> None:
+            if on_document is not None and index is not None:
+                on_document(index + start)
+
+        results, parsed, cached = read_documents(part, terms, cache, part_forced, started)
+        n_parsed, n_cached = n_parsed + parsed, n_cached + cached
+        for name, table in document_tables(results).items():
+            parts.setdefault(name, []).append(table)
+        for result in results:
+            if result.report["report_id"] in sampled:
+                kinds = {row["section"]: row["text"]
+                         for row in result.tables.get("sections", [])}
+                for kind, text in kinds.items():
+                    sample.setdefault(kind, []).append(comparable_text(text))
+        del results
+    if on_document is not None:
+        on_document(None)
+    tables = {name: pa.concat_tables(tables) for name, tables in parts.items()} if parts \
+        else document_tables([])
     return BatchOutput(
         tables=tables, term_counts=term_counts(tables["terms"]),
         shingle_sample={kind: sample_counts(texts) for kind, texts in sorted(sample.items())},

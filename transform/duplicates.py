@@ -114,13 +114,22 @@ def mark_duplicates(tables: dict[str, list[dict[str, Any]]]) -> int:
     return marked
 
 
+def body_year_key(report: dict[str, Any]) -> tuple | None:
+    """What two reports must share to be copies of one another (None: compared with
+    none, for want of a body, a year, or anything read)."""
+    key = body_key(report)
+    if key and report.get("report_year") and report["parse_status"] != "failed":
+        return (report["report_year"], *key)
+    return None
+
+
 def body_year_groups(reports: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Reports that could be copies of one another: same body, same year, two or more."""
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for report in reports:
-        key = body_key(report)
-        if key and report.get("report_year") and report["parse_status"] != "failed":
-            groups[(report["report_year"], *key)].append(report)
+        key = body_year_key(report)
+        if key is not None:
+            groups[key].append(report)
     return [members for members in groups.values() if len(members) > 1]
 
 

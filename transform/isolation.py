@@ -153,7 +153,7 @@ def serve(memory_mb: int | None, warm_terms: bool = True) -> None:
     ``("done", result)``. A failure outside any document is ``("error", traceback)``.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    from transform.memory import tune_allocator
+    from transform.memory import release_memory, tune_allocator
 
     tune_allocator()
     if memory_mb:
@@ -201,6 +201,8 @@ def serve(memory_mb: int | None, warm_terms: bool = True) -> None:
                 _send(stdout, ("error", traceback.format_exc()))
                 continue
             _send(stdout, ("done", reply))
+            del reply
+            release_memory()  # what a unit freed goes back before the process waits
     except BrokenPipeError:  # the build is gone: stop, write nothing more
         return
 

@@ -49,14 +49,14 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Unicode-fold a label: NFKC (full-width → ASCII), unify quotes, drop whitespace."""
     text = nfkc(text).translate(QUOTES)
     return WHITESPACE.sub("", text.replace("\u200b", ""))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def normalise_label(text: str) -> str:
     """The form in which two labels are compared.
 

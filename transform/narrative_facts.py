@@ -79,7 +79,7 @@ def _read(pattern: FactPattern, match: re.Match[str]) -> dict[str, Any]:
 Statement = tuple[str, tuple[tuple[str, Any], ...]]
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=4096)
 def _statements(sentence: str) -> tuple[Statement, ...]:
     """(fact code, fields) of every statement in one sentence, in pattern order.
 

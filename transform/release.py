@@ -17,6 +17,7 @@ document is in, the corpus-wide tables are computed in pieces:
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,25 +30,27 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from transform.batch import DOCUMENT_TABLES, BatchOutput
-from transform.duplicates import FACT_TABLES, body_year_groups, mark_duplicates
+from transform.duplicates import FACT_TABLES, body_year_groups, body_year_key, mark_duplicates
 from transform.keywords import idf_rows
 from transform.memory import phase
 from transform.parser_version import parser_version
 from transform.plan import BuildPlan
 from transform.reuse import (
     Signatures,
-    candidate_pairs,
+    candidate_codes,
     common_from_counts,
     comparable_text,
     reuse_rows,
     sample_step,
-    verify_pairs,
+    verify_codes,
 )
 from transform.schema import PARTITION, TABLE_ORDER, TABLES
 from transform.write import TableWriter, arrow_table
 
+SIGNATURES_DIR = ".signatures"  # band keys kept on disk until text reuse, then removed
 COMPACT_TERM_PARTS = 64  # merge the per-batch term counts every so many batches
-DUPLICATE_CHUNK_REPORTS = 1000  # copy candidates whose rows are read into Python at once
+DUPLICATE_READ_REPORTS = 20_000  # copy candidates of a year read in one pass over its files
+DUPLICATE_CHUNK_REPORTS = 250  # copy candidates whose rows are turned into Python at once
 DUPLICATE_FIELDS = ("report_id", "admin_code", "body_level", "org_name", "report_year",
                     "parse_status", "template", "source_format", "n_warnings")
 REUSE_FIELDS = ("report_id", "org_name", "admin_code", "body_level", "report_year")
@@ -64,7 +67,7 @@ class ReleaseBuilder:
         self.term_parts: list[pa.Table] = []
         self.term_reports = 0
         self.samples: dict[str, list[tuple[np.ndarray, np.ndarray, int]]] = {}
-        self.signatures: dict[str, list[Signatures]] = {}
+        self.signatures = SignatureSpill(staging / SIGNATURES_DIR)
         self.checks: dict[str, dict[str, int]] = {}
         self.n_parsed = 0
         self.n_cached = 0
@@ -140,7 +143,7 @@ class ReleaseBuilder:
 
     def add_signatures(self, found: list[Signatures]) -> None:
         for sig in found:
-            self.signatures.setdefault(sig.section, []).append(sig)
+            self.signatures.add(sig)
 
     # -- the rest, in the driver -----------------------------------------------------
     def finish(self, fetch_logs: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -154,6 +157,7 @@ class ReleaseBuilder:
         with phase("text reuse", self.row_counts.get("sections", 0)):
             reuse = self._text_reuse(reports)
             self.samples.clear()
+            self.signatures.close()
         self._write("text_reuse", arrow_table("text_reuse", reuse))
         with phase("copy detection", reports.num_rows):
             reports = self._mark_duplicates(reports)
@@ -182,45 +186,59 @@ class ReleaseBuilder:
 
     def _text_reuse(self, reports: pa.Table) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        for kind in sorted(self.signatures):
-            parts = self.signatures.pop(kind)  # band keys of a whole kind: let each go once used
-            keys = [k for part in parts for k in part.keys]
-            bands = np.concatenate([part.bands for part in parts]) if keys else \
-                np.empty((0, 0), dtype=np.uint32)
-            del parts
-            candidates = candidate_pairs(keys, bands)
-            del bands
-            if not candidates:
+        for kind in self.signatures.kinds():
+            keys, bands = self.signatures.take(kind)
+            names, codes = candidate_codes(keys, bands)
+            del keys, bands
+            if not len(codes):
                 continue
-            involved = {k for pair in candidates for k in pair}
-            sections = self._read("sections", involved, ["report_id", "text"],
-                                  where=ds.field("section") == kind)
-            # straight from the columns: a dict per row would cost more than the texts
-            texts = {rid: comparable_text(text) for rid, text in zip(
-                sections.column("report_id").to_pylist(),
-                sections.column("text").to_pylist(), strict=True)}
-            del sections
+            n = len(names)
+            involved = np.unique(np.concatenate(np.divmod(codes, n)))
+            texts = self._comparable_texts(kind, names, involved)
             common = common_from_counts(self.samples.get(kind, []), self.sample_step)
-            pairs = verify_pairs(candidates, texts, common)
-            found = {k for a, b, *_ in pairs for k in (a, b)}
-            info = _rows_of(reports, found, REUSE_FIELDS)
-            rows += reuse_rows(kind, pairs, texts, info)
+            found = verify_codes(codes, n, texts, common)
+            del codes
+            pairs = [(names[a], names[b], sim, own) for a, b, sim, own in found]
+            by_name = {names[i]: texts.get(i, "") for a, b, *_ in found for i in (a, b)}
+            del texts
+            info = _rows_of(reports, set(by_name), REUSE_FIELDS)
+            rows += reuse_rows(kind, pairs, by_name, info)
         return sorted(rows, key=lambda r: (r["report_id"], r["other_report_id"], r["section"]))
 
+    def _comparable_texts(self, kind: str, names: list[str],
+                          involved: np.ndarray) -> dict[int, str]:
+        """Comparable text of the ``kind`` sections of the reports at these positions of
+        ``names``, by position: read a batch at a time, so only the comparable texts
+        are ever held whole."""
+        wanted = {names[i]: i for i in involved.tolist()}
+        dataset = ds.dataset(self.staging / "sections", format="parquet",
+                             partitioning="hive")
+        condition = ds.field("report_id").isin(sorted(wanted)) & (ds.field("section") == kind)
+        texts: dict[int, str] = {}
+        for batch in dataset.to_batches(columns=["report_id", "text"], filter=condition,
+                                        batch_readahead=2, fragment_readahead=1):
+            for rid, text in zip(batch.column("report_id").to_pylist(),
+                                 batch.column("text").to_pylist(), strict=True):
+                texts[wanted[rid]] = comparable_text(text)
+        return texts
+
     def _mark_duplicates(self, reports: pa.Table) -> pa.Table:
-        subset = reports.select(list(DUPLICATE_FIELDS)).to_pylist()
+        """``duplicate_of`` for every report: only reports of the same body and year are
+        compared, so only those candidates' facts are read, a year's partition at a time
+        (``DUPLICATE_READ_REPORTS`` candidates per pass over its files), and turned into
+        Python rows ``DUPLICATE_CHUNK_REPORTS`` at a time."""
+        by_year: dict[int, list[list[dict[str, Any]]]] = {}
+        for group in body_year_groups(_candidates(reports)):
+            by_year.setdefault(group[0]["report_year"], []).append(group)
         marks: dict[str, str] = {}
-        for chunk in _group_chunks(body_year_groups(subset), DUPLICATE_CHUNK_REPORTS):
-            # a few thousand candidates at a time: their fact rows are read into Python
-            ids = {m["report_id"] for m in chunk}
-            tables: dict[str, list[dict[str, Any]]] = {"reports": chunk}
-            for name, keys in FACT_TABLES.items():
-                tables[name] = self._read(name, ids, ["report_id", *keys, "value",
-                                                      "derived"]).to_pylist()
-            tables["sections"] = self._read("sections", ids, ["report_id", "text"]).to_pylist()
-            mark_duplicates(tables)
-            marks.update((m["report_id"], m["duplicate_of"]) for m in chunk
-                         if m["duplicate_of"])
+        for year in sorted(by_year):
+            for read in _group_chunks(by_year[year], DUPLICATE_READ_REPORTS):
+                rows = _CandidateRows(self, year, read)
+                for chunk in _group_chunks(body_year_groups(read), DUPLICATE_CHUNK_REPORTS):
+                    tables = rows.tables(chunk)
+                    mark_duplicates(tables)
+                    marks.update((m["report_id"], m["duplicate_of"]) for m in chunk
+                                 if m["duplicate_of"])
         column = pa.array([marks.get(rid) for rid in reports.column("report_id").to_pylist()],
                           type=pa.string())
         index = reports.schema.get_field_index("duplicate_of")
@@ -276,6 +294,20 @@ def _partition_files(directory: Path) -> list[tuple[int | None, Path]]:
     return sorted(found)
 
 
+def _candidates(reports: pa.Table) -> list[dict[str, Any]]:
+    """The reports that share their body and year with another (the only ones copy
+    detection compares), as rows; the others are never turned into Python rows."""
+    fields = reports.select(list(DUPLICATE_FIELDS))
+    keys = [body_year_key(row) for row in fields.select(
+        ["admin_code", "body_level", "org_name", "report_year", "parse_status"]).to_pylist()]
+    counts: dict[tuple, int] = {}
+    for key in keys:
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    chosen = [i for i, key in enumerate(keys) if key is not None and counts[key] > 1]
+    return fields.take(pa.array(chosen, pa.int64())).to_pylist()
+
+
 def _group_chunks(groups: list[list[dict[str, Any]]],
                   size: int) -> Iterator[list[dict[str, Any]]]:
     """Whole groups, gathered into chunks of about ``size`` reports."""
@@ -311,3 +343,131 @@ def _rows_of(reports: pa.Table, ids: set[str], fields: tuple[str, ...]) -> dict[
                                      value_set=pa.array(sorted(ids), pa.string())))
     return {row["report_id"]: row for row in chosen.select(list(fields)).to_pylist()}
 
+
+
+class _CandidateRows:
+    """The rows copy detection compares, for some candidates of one year, read in one
+    pass over that year's files.
+
+    Report ids become small integer codes as the rows are read, and the fact labels
+    dictionary-encoded, so the facts of thousands of reports take tens of megabytes.
+    Derived rows are never compared and are not read; narrative text is read only for
+    candidates without a single fact (copies are told apart by their text only then).
+    """
+
+    def __init__(self, builder: ReleaseBuilder, year: int, reports: list[dict[str, Any]]):
+        self.ids = pa.array(sorted({m["report_id"] for m in reports}), pa.string())
+        self.id_list = self.ids.to_pylist()
+        self.facts = {name: self._coded(builder.staging / name, year, [*keys, "value"], keys,
+                                        facts_only=True)
+                      for name, keys in FACT_TABLES.items()}
+        with_facts = set()
+        for table in self.facts.values():
+            with_facts.update(np.unique(table.column("code").to_numpy()).tolist())
+        factless = [i for i in range(len(self.ids)) if i not in with_facts]
+        self.texts = self._coded(builder.staging / "sections", year, ["text"], (),
+                                 only=self.ids.take(pa.array(factless, pa.int64())),
+                                 ) if factless else None
+
+    def _coded(self, directory: Path, year: int, columns: list[str], labels: tuple[str, ...],
+               facts_only: bool = False, only: pa.Array | None = None) -> pa.Table:
+        """Rows of the candidates (or of ``only`` of them) in one year's file of a table,
+        read a batch at a time with their report ids coded."""
+        wanted = self.ids if only is None else only
+        path = directory / f"{PARTITION}={year}" / "part-0.parquet"
+        read = ["report_id", *columns, *(["derived"] if facts_only else [])]
+        parts = []
+        if path.exists():
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=read):
+                keep = pc.is_in(batch.column("report_id"), value_set=wanted)
+                if facts_only:  # derived rows are never compared
+                    keep = pc.and_(keep, pc.invert(pc.fill_null(batch.column("derived"), False)))
+                batch = batch.filter(keep)
+                if not batch.num_rows:
+                    continue
+                code = pc.index_in(batch.column("report_id"), value_set=self.ids)
+                parts.append(pa.table(
+                    {"code": code.cast(pa.int32()),
+                     **{c: pc.dictionary_encode(batch.column(c)) if c in labels
+                        else batch.column(c) for c in columns}}))
+        if not parts:
+            return pa.table({"code": pa.array([], pa.int32()),
+                             **{c: pa.array([], pa.float64() if c == "value" else pa.string())
+                                for c in columns}})
+        return pa.concat_tables(parts)
+
+    def tables(self, chunk: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        """Rows of ``chunk``'s reports, as :func:`transform.duplicates.mark_duplicates`
+        takes them."""
+        codes = pc.index_in(pa.array([m["report_id"] for m in chunk], pa.string()),
+                            value_set=self.ids)
+        tables: dict[str, list[dict[str, Any]]] = {"reports": chunk}
+        sources = dict(self.facts)
+        if self.texts is not None:
+            sources["sections"] = self.texts
+        for name, table in sources.items():
+            chosen = table.filter(pc.is_in(table.column("code"), value_set=codes))
+            rows = chosen.drop_columns(["code"]).to_pylist()
+            ids = self.id_list
+            for row, code in zip(rows, chosen.column("code").to_pylist(), strict=True):
+                row["report_id"] = ids[code]
+            tables[name] = rows
+        return tables
+
+
+class SignatureSpill:
+    """Band keys of every section kind, kept on disk (an Arrow file per kind) from the
+    moment they arrive until text reuse takes them, one kind at a time.
+
+    At 100,000 reports they are 630,000 texts' keys, about 230 MB in memory; held there
+    through the signatures phase they were the largest thing in the build process.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.writers: dict[str, tuple[Any, Any, pa.Schema]] = {}
+
+    def add(self, sig: Signatures) -> None:
+        if not sig.keys:
+            return
+        if sig.section not in self.writers:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            sink = pa.OSFile(str(self._path(sig.section)), "wb")
+            schema = pa.schema([("key", pa.string()),
+                                ("bands", pa.list_(pa.uint32(), sig.bands.shape[1]))])
+            self.writers[sig.section] = (sink, pa.ipc.new_file(sink, schema), schema)
+        _, writer, schema = self.writers[sig.section]
+        bands = pa.FixedSizeListArray.from_arrays(
+            pa.array(np.ascontiguousarray(sig.bands).ravel()), sig.bands.shape[1])
+        writer.write_table(pa.table({"key": pa.array(sig.keys, pa.string()), "bands": bands},
+                                    schema=schema))
+
+    def kinds(self) -> list[str]:
+        return sorted(self.writers)
+
+    def take(self, kind: str) -> tuple[list[str], np.ndarray]:
+        """A kind's keys and band keys (rows in arrival order); its file is removed."""
+        sink, writer, _ = self.writers.pop(kind)
+        writer.close()
+        sink.close()
+        path = self._path(kind)
+        with pa.memory_map(str(path)) as source:
+            table = pa.ipc.open_file(source).read_all()
+            keys = table.column("key").to_pylist()
+            column = table.column("bands").combine_chunks()
+            width = column.type.list_size
+            bands = column.values.to_numpy().reshape(-1, width).copy()
+            del table, column
+        path.unlink()
+        return keys, bands
+
+    def close(self) -> None:
+        """Remove what is left (nothing, after text reuse), so no release holds it."""
+        for sink, writer, _ in self.writers.values():
+            writer.close()
+            sink.close()
+        self.writers.clear()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _path(self, kind: str) -> Path:
+        return self.directory / f"{kind}.arrow"

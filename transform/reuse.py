@@ -30,7 +30,7 @@ import itertools
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -49,7 +49,7 @@ NUM_PERM = 256
 LSH_BANDS = (64, 4)
 MAX_FAMILY = 200  # copies of one text compared all against all up to this many
 CANDIDATE_BUDGET = 1_000_000  # distinct candidate pairs per section kind, at most
-SHINGLE_CACHE = 20_000  # texts whose shingle sets verification keeps at once
+SHINGLE_CACHE = 2000  # texts whose shingle sets verification keeps at once
 MIN_SIMILARITY = 0.6  # Jaccard of the whole texts a published pair must reach
 MIN_OWN_SIMILARITY = 0.25  # and of their own words (stock phrases removed)
 MIN_SHINGLES = 76  # about 80 characters
@@ -93,14 +93,37 @@ def fingerprints(text: str) -> np.ndarray:
 
 def shingles(text: str) -> np.ndarray:
     """The text's set of shingles, as sorted unique fingerprints."""
-    return np.unique(fingerprints(text))
+    return _sorted_unique(fingerprints(text))
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of a small array by sorting it: several times faster for the few
+    hundred values of a section, where ``np.unique``'s general machinery dominates."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def _in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_set`` (sorted unique), by binary search."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values)
+    at[at == len(sorted_set)] = 0
+    return sorted_set[at] == values
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Jaccard similarity of two sorted unique fingerprint arrays."""
     if not len(a) and not len(b):
         return 0.0
-    shared = len(np.intersect1d(a, b, assume_unique=True))
+    if len(a) > len(b):
+        a, b = b, a
+    shared = int(np.count_nonzero(_in_sorted(a, b)))
     return shared / (len(a) + len(b) - shared)
 
 
@@ -149,7 +172,7 @@ def common_shingles(sets: dict[str, np.ndarray]) -> np.ndarray:
 
 def shared_spans(text: str, other: np.ndarray) -> tuple[int, int]:
     """(characters of ``text`` inside shingles it shares with ``other``, longest such run)."""
-    hits = np.isin(fingerprints(text), other)
+    hits = _in_sorted(fingerprints(text), other)
     covered = np.zeros(len(text), dtype=bool)
     for k in range(SHINGLE):
         covered[k:k + len(hits)] |= hits
@@ -178,7 +201,7 @@ def own_shingles(text: str, common: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     if len(text) - SHINGLE + 1 < MIN_SHINGLES:
         return None
     full = shingles(text)
-    return full, np.setdiff1d(full, common, assume_unique=True)
+    return full, full[~_in_sorted(full, common)]
 
 
 def band_keys(sets: list[np.ndarray]) -> np.ndarray:
@@ -211,7 +234,16 @@ def signatures(section: str, texts: dict[str, str], common: np.ndarray) -> Signa
 
 def candidate_pairs(keys: list[str], bands: np.ndarray,
                     budget: int = CANDIDATE_BUDGET) -> set[tuple[str, str]]:
-    """Pairs of keys that share at least one band key (a < b).
+    """Pairs of keys that share at least one band key (a < b): :func:`candidate_codes`
+    as key pairs."""
+    names, codes = candidate_codes(keys, bands, budget)
+    return {(names[a], names[b]) for a, b in _decode(codes, len(names))}
+
+
+def candidate_codes(keys: list[str], bands: np.ndarray,
+                    budget: int = CANDIDATE_BUDGET) -> tuple[list[str], np.ndarray]:
+    """The keys sorted, and the pairs that share at least one band key as sorted unique
+    codes ``low * n + high`` (positions in that order, low < high).
 
     A bucket larger than ``MAX_FAMILY`` (one text posted hundreds of times) is linked as
     a chain rather than all against all; the family step compares its members.
@@ -221,11 +253,14 @@ def candidate_pairs(keys: list[str], bands: np.ndarray,
     out: pairs alike enough to publish share most of their bands, so the first bands
     already hold them, and what is left out are weaker near-misses. This bounds the
     memory and the verification work of a corpus whose texts are all somewhat alike.
+    A million candidates are 8 MB as codes; as pairs of key strings they were over
+    a hundred.
     """
     n = len(keys)
-    if n < 2:
-        return set()
     by_name = np.argsort(np.array(keys, dtype=object), kind="stable")
+    names = [keys[i] for i in by_name.tolist()]
+    if n < 2:
+        return names, np.empty(0, dtype=np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[by_name] = np.arange(n)  # a pair's order is its keys' order
     codes = np.empty(0, dtype=np.int64)
@@ -237,9 +272,14 @@ def candidate_pairs(keys: list[str], bands: np.ndarray,
                         "are left out", len(codes), column, bands.shape[1])
             break
         codes = merged
-    low, high = np.divmod(codes, n)
-    return {(keys[by_name[a]], keys[by_name[b]])
-            for a, b in zip(low.tolist(), high.tolist(), strict=True)}
+    return names, codes
+
+
+def _decode(codes: np.ndarray, n: int, step: int = 100_000) -> Iterator[tuple[int, int]]:
+    """(low, high) of each code, in order, a slice at a time (not a million tuples)."""
+    for start in range(0, len(codes), step):
+        low, high = np.divmod(codes[start:start + step], n)
+        yield from zip(low.tolist(), high.tolist(), strict=True)
 
 
 def _band_pairs(values: np.ndarray, rank: np.ndarray) -> np.ndarray:
@@ -264,11 +304,33 @@ def verify_pairs(candidates: Iterable[tuple[str, str]], texts: dict[str, str],
                  common: np.ndarray) -> list[tuple[str, str, float, float]]:
     """(a, b, similarity, own similarity) of the candidates that reach both thresholds,
     and of every other pair within a family they link (a < b, sorted)."""
+    checked = set(candidates)
+    return verify_sorted(sorted(checked), texts, common, lambda a, b: (a, b) in checked)
+
+
+def verify_codes(codes: np.ndarray, n: int, texts: dict[int, str],
+                 common: np.ndarray) -> list[tuple[int, int, float, float]]:
+    """:func:`verify_pairs` for the codes of :func:`candidate_codes` (positions in the
+    sorted keys, texts by position)."""
+
+    def was_candidate(a: int, b: int) -> bool:
+        code = a * n + b
+        at = int(np.searchsorted(codes, code))
+        return at < len(codes) and int(codes[at]) == code
+
+    return verify_sorted(_decode(codes, n), texts, common, was_candidate)
+
+
+def verify_sorted(candidates: Iterable[tuple[Any, Any]], texts: Mapping[Any, str],
+                  common: np.ndarray, was_candidate: Callable[[Any, Any], bool],
+                  ) -> list[tuple[Any, Any, float, float]]:
+    """The verification of :func:`verify_pairs`, over candidates in sorted order;
+    ``was_candidate`` tells the pairs of a family already verified."""
     # Shingle sets are kilobytes per text: a bounded cache, in which the pairs' first keys
     # (the candidates are verified in key order) stay while they are in use.
-    cached: OrderedDict[str, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+    cached: OrderedDict[Any, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
 
-    def sets(key: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def sets(key: Any) -> tuple[np.ndarray, np.ndarray] | None:
         if key in cached:
             cached.move_to_end(key)
             return cached[key]
@@ -277,7 +339,7 @@ def verify_pairs(candidates: Iterable[tuple[str, str]], texts: dict[str, str],
             cached.popitem(last=False)
         return found
 
-    def verify(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, float]]:
+    def verify(pairs: Iterable[tuple[Any, Any]]) -> dict[tuple[Any, Any], tuple[float, float]]:
         found = {}
         for a, b in pairs:
             sa, sb = sets(a), sets(b)
@@ -291,11 +353,10 @@ def verify_pairs(candidates: Iterable[tuple[str, str]], texts: dict[str, str],
                 found[(a, b)] = (similarity, own_similarity)
         return found
 
-    checked = set(candidates)
-    found = verify(sorted(checked))
+    found = verify(candidates)
     for family in families(found):
         if len(family) <= MAX_FAMILY:
-            rest = [p for p in itertools.combinations(family, 2) if p not in checked]
+            rest = [p for p in itertools.combinations(family, 2) if not was_candidate(*p)]
             found.update(verify(rest))
     return [(a, b, *found[(a, b)]) for a, b in sorted(found)]
 

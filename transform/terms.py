@@ -82,7 +82,7 @@ def _han_block() -> re.Pattern[str]:
     return jieba.re_han_default
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _block_terms(block: str) -> tuple[TermKey, ...]:
     """The (term, None) keys of what jieba cuts from one run of word characters, in order.
 
