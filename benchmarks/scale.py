@@ -14,10 +14,14 @@ Parts:
 * ``noop``: an archive of ``--noop-n`` crawled reports built once, then rebuilt with
   nothing new (and again after a crawl that only re-validated every URL: 304s).
 * ``rss``: ``--rss-n`` text reports built with ``gongkai build --workers N`` for each N of
-  ``--rss-workers``; the peak resident memory of the whole process tree (build process,
-  parser processes, temporary Prefect server), of the tree without that server, and of
-  the largest processes.
+  ``--rss-workers``; the peak memory of the whole process tree (build process, parser
+  processes, temporary Prefect server) and of the tree without that server, each as
+  the sum of the processes' proportional set sizes (shared pages counted once) and as
+  the sum of their resident sizes; and the peak resident size of the build process
+  and of the largest parser process.
 * ``score``: ``score.py`` on ``--score-n`` reports of each format.
+
+``--formats`` limits the ``throughput`` and ``score`` parts to some formats.
 
 Corpora are written once under ``--work`` (default /tmp/gongkai-bench) and reused.
 """
@@ -223,11 +227,29 @@ def noop(work: Path, n: int) -> None:
         (archive / "DONE").write_text("ok\n")
 
 
+def proportional(pid: int) -> int:
+    """A process's proportional set size in bytes (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def rss(work: Path, n: int, workers: int) -> None:
     """Peak resident memory of ``gongkai build`` over ``n`` text reports: of the whole
     process tree (build, parser processes, and the temporary Prefect server a one-off run
     starts), of the tree without that server (which a deployment runs as a service of
-    its own), and of the largest single process."""
+    its own), and of the largest single process.
+
+    The tree is measured two ways: the sum of the processes' resident sizes (RSS), which
+    counts every page shared between them (the interpreter, the libraries) once per
+    process, and the sum of their proportional sizes (PSS, from
+    ``/proc/<pid>/smaps_rollup``), which counts a shared page once: the memory the
+    build occupies."""
     import psutil
 
     print(f"\n## Peak memory building {n} text reports ({workers} worker"
@@ -238,7 +260,8 @@ def rss(work: Path, n: int, workers: int) -> None:
     process = subprocess.Popen([str(GONGKAI), "build", str(reports), "--out", str(out),
                                 "--workers", str(workers), "--full"], env=clean_env(work),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peaks = {"tree": 0, "without server": 0, "build process": 0, "parser process": 0}
+    peaks = {"tree": 0, "without server": 0, "build process": 0, "parser process": 0,
+             "tree pss": 0, "without server pss": 0}
     samples = 0
     stop = threading.Event()
 
@@ -254,10 +277,12 @@ def rss(work: Path, n: int, workers: int) -> None:
         while not stop.is_set():
             try:
                 sizes: dict[str, int] = {"server": 0, "other": 0}
+                shares: dict[str, int] = {"server": 0, "other": 0}
                 for proc in root.children(recursive=True):
-                    with contextlib.suppress(psutil.Error):
+                    with contextlib.suppress(psutil.Error, OSError):
                         kind, size = role(proc), proc.memory_info().rss
                         sizes[kind] = sizes.get(kind, 0) + size
+                        shares[kind] = shares.get(kind, 0) + proportional(proc.pid)
                         if kind == "parser process":
                             peaks[kind] = max(peaks[kind], size)
                 own = root.memory_info().rss
@@ -265,6 +290,10 @@ def rss(work: Path, n: int, workers: int) -> None:
                 total = own + sum(sizes.values())
                 peaks["tree"] = max(peaks["tree"], total)
                 peaks["without server"] = max(peaks["without server"], total - sizes["server"])
+                share = proportional(root.pid) + sum(shares.values())
+                peaks["tree pss"] = max(peaks["tree pss"], share)
+                peaks["without server pss"] = max(peaks["without server pss"],
+                                                  share - shares["server"])
                 samples += 1
             except psutil.Error:
                 pass
@@ -280,10 +309,12 @@ def rss(work: Path, n: int, workers: int) -> None:
     if process.returncode != 0:
         raise SystemExit(f"build failed:\n{stderr[-3000:]}")
     gib = {k: v / 2**30 for k, v in peaks.items()}
-    print(f"wall time {elapsed:.0f} s ({n / elapsed:.0f} reports/s); peak RSS: whole process "
-          f"tree {gib['tree']:.2f} GiB, without the temporary Prefect server "
-          f"{gib['without server']:.2f} GiB; build process {gib['build process']:.2f} GiB, "
-          f"largest parser process {gib['parser process']:.2f} GiB ({samples} samples)")
+    print(f"wall time {elapsed:.0f} s ({n / elapsed:.0f} reports/s); peak memory of the "
+          f"whole process tree {gib['tree pss']:.2f} GiB PSS ({gib['tree']:.2f} GiB summed "
+          f"RSS), without the temporary Prefect server {gib['without server pss']:.2f} GiB "
+          f"PSS ({gib['without server']:.2f} GiB RSS); peak RSS of the build process "
+          f"{gib['build process']:.2f} GiB, of the largest parser process "
+          f"{gib['parser process']:.2f} GiB ({samples} samples)")
     print(stdout.strip().splitlines()[0])
 
 

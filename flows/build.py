@@ -186,6 +186,8 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
         current = up_to_date(plan, out)
         if current is not None:
             return current
+    n_documents = len(plan.refs)
+    del plan  # the flow plans again; two copies of every document's entry for nothing
     if dask_address:
         from distributed import Client
         from prefect_dask import DaskTaskRunner
@@ -196,7 +198,7 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
         return build_flow.with_options(task_runner=runner)(
             inputs=inputs, out=out, parallel=True, workers=n, **options)
     workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(plan.refs) < MIN_PARALLEL_DOCUMENTS:
+    if workers <= 1 or n_documents < MIN_PARALLEL_DOCUMENTS:
         return build_flow(inputs=inputs, out=out, **options)
     from prefect.task_runners import ThreadPoolTaskRunner
 

@@ -89,6 +89,64 @@ def test_a_parser_that_died_is_replaced(parser, tmp_path: Path):
     assert parser.started == 2
 
 
+def test_a_parser_grown_past_the_recycle_size_is_replaced_after_its_unit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The pool keeps a parser while it is small and replaces it once a unit leaves it
+    larger than ``RECYCLE_MB``: the next unit gets a fresh process."""
+    from transform import isolation
+
+    limits = Limits(timeout=30, memory_mb=700)
+    path = tmp_path / "a.txt"
+    path.write_bytes(seed_paths()[0].read_bytes())
+    refs = [DocumentRef(uri="a.txt", path=str(path), ingested_at=AT)]
+
+    def pid_after_a_unit() -> int | None:
+        with isolation.borrowed(limits) as parser:
+            output = parser.run_batch(refs, "cut", None, frozenset())
+            assert output.tables["reports"].column("parse_status").to_pylist() == ["ok"]
+            return parser.process.pid if parser.process else None
+
+    try:
+        monkeypatch.setattr(isolation, "RECYCLE_MB", 10_000)
+        first = pid_after_a_unit()
+        assert pid_after_a_unit() == first  # small enough: kept
+        monkeypatch.setattr(isolation, "RECYCLE_MB", 1)
+        pid_after_a_unit()
+        (parser,) = isolation._IDLE[limits]
+        assert parser.process is None  # stopped after the unit
+        assert pid_after_a_unit() not in (None, first)
+    finally:
+        monkeypatch.setattr(isolation, "RECYCLE_MB", 10_000)
+        isolation.stop_parsers()
+
+
+def test_a_big_build_stops_its_parsers_between_phases_and_ends_without_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """With parsers stopped after each phase, the build gives the same tables as with
+    them kept, and none is left running for the corpus tail (here the documents are
+    the only phase in parser processes: the plain build computes the rest itself)."""
+    from transform import build, isolation
+
+    kept = build_dataset(seed_paths(), tmp_path / "kept", incremental=False)
+    monkeypatch.setattr(build, "STOP_PARSERS_FROM", 1)
+    starts: list[int] = []
+    real_start = ParserProcess._start
+
+    def counted(self: ParserProcess) -> None:
+        starts.append(1)
+        real_start(self)
+
+    monkeypatch.setattr(ParserProcess, "_start", counted)
+    isolation.stop_parsers()
+    stopped = build_dataset(seed_paths(), tmp_path / "stopped", incremental=False)
+    assert len(starts) == 1
+    assert not isolation._IDLE  # stopped and let go: no parser left for the corpus tail
+    for name in ("reports", "applications", "keywords", "text_reuse", "sections"):
+        a = pd.read_parquet(Path(str(kept.release)) / name)
+        b = pd.read_parquet(Path(str(stopped.release)) / name)
+        pd.testing.assert_frame_equal(a, b)
+
+
 def batch_of(tmp_path: Path) -> list[DocumentRef]:
     """A seed, the PDF that hangs pdfplumber, another seed."""
     first, second = seed_paths()[:2]

@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from transform.cache import ResultCache
 from transform.isolation import IN_PROCESS, Limits, run_batch
-from transform.keywords import top_keywords
 from transform.plan import DocumentRef
 from transform.problems import Problem
 from transform.report import ReportRows, Source, failed_rows, process_source
@@ -202,6 +200,10 @@ def process_batch_here(refs: list[DocumentRef], terms: str = "cut",
 
 def keyword_chunk(terms: pa.Table, idf: pa.Table) -> pa.Table:
     """``keywords`` rows of the reports in ``terms`` (all of each report's rows)."""
+    import pandas as pd  # here: a parser process reading documents never needs it
+
+    from transform.keywords import top_keywords
+
     frame = terms.select(["report_id", "section", "term", "count", "report_year"]).to_pandas()
     weights = pd.Series(idf.column("idf").to_numpy(), index=idf.column("term").to_pylist(),
                         name="idf")

@@ -66,8 +66,8 @@ BATCH_SIZE = 200  # documents per unit of work: big enough that scheduling costs
 MIN_BATCH = 20
 KEYWORD_CHUNK_ROWS = 100_000  # terms rows per keywords task, at most (pandas frames in a parser)
 SECTION_CHUNK_ROWS = 10_000  # sections per copied-text task, at most
-#: From this many documents a build stops its parser processes before the corpus tail;
-#: smaller ones keep them for the next build in the same process (a start costs ~1 s).
+#: From this many documents a build stops its parser processes between phases (see
+#: ``_between_phases``); smaller ones keep them, for the next build in the same process.
 STOP_PARSERS_FROM = 2_000
 
 Mapper = Callable[[Callable[..., Any], Iterable[tuple[Any, ...]]], Iterator[Any]]
@@ -192,6 +192,7 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
         for output in mapper(process_batch, work):
             builder.add_batch(output)
         builder.close_documents()
+        _between_phases(plan)
     with phase("keywords", builder.row_counts.get("terms", 0)):
         idf_rows = builder.term_idf()
         import pyarrow as pa
@@ -205,6 +206,7 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
         chunks = builder.chunks("terms", size, ["report_id", "section", "term", "count"])
         for table in mapper(keyword_chunk, ((chunk, idf) for chunk in chunks)):
             builder.add_keywords(table)
+        _between_phases(plan)
     with phase("reuse signatures", builder.row_counts.get("sections", 0)):
         common = builder.common_shingles()
         sections_rows = max(1, builder.row_counts.get("sections", 0))
@@ -212,11 +214,20 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
         chunks = builder.chunks("sections", size, ["report_id", "section", "text"])
         for found in mapper(signature_chunk, ((chunk, common) for chunk in chunks)):
             builder.add_signatures(found)
-    if len(plan.refs) >= STOP_PARSERS_FROM:
-        # the rest of the build runs here: idle parser processes would hold their
-        # dictionaries and their largest batch's memory through it
-        stop_parsers()
+    _between_phases(plan)
     return builder
+
+
+def _between_phases(plan: BuildPlan) -> None:
+    """Stop the parser processes of a big build once a phase is done.
+
+    A parser keeps what a phase left it (memo caches of the documents, pandas after the
+    keywords, memory its allocator holds on to) into the next, where it needs none of
+    it; a fresh one starts in about a second. After the signatures the rest of the build
+    runs here, and idle parsers would hold all that through it.
+    """
+    if len(plan.refs) >= STOP_PARSERS_FROM:
+        stop_parsers()
 
 
 def _staging(store: Store) -> tuple[Path, str]:

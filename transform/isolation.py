@@ -58,6 +58,10 @@ STARTUP_SECONDS = 300  # a fresh parser loads its dictionaries before the clock 
 READY = "ready"
 MB = 1024 * 1024
 PIPE_BYTES = 1024 * 1024  # a batch's tables come back in a few large reads
+#: A parser process larger than this after a unit of work is replaced. Its memo caches
+#: and what its allocator keeps grow over tens of thousands of documents; a fresh one
+#: costs about a second.
+RECYCLE_MB = 400
 
 
 @dataclass(frozen=True)
@@ -243,6 +247,12 @@ class ParserProcess:
             raise RuntimeError("the parser process did not start (python -m "
                                "transform.isolation); see its output above")
 
+    def resident(self) -> int:
+        """Resident bytes of the process now (0 when there is none)."""
+        if self.process is None or self.process.poll() is not None:
+            return 0
+        return _MemoryWatcher(self.process.pid).rss()
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None:
@@ -401,6 +411,8 @@ def borrowed(limits: Limits) -> Iterator[ParserProcess]:
     try:
         yield parser
     finally:
+        if parser.resident() > RECYCLE_MB * MB:
+            parser.stop()  # replaced by a fresh one when next needed
         with _LOCK:
             _IDLE[limits].append(parser)
 

@@ -17,6 +17,7 @@ document is in, the corpus-wide tables are computed in pieces:
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -32,7 +33,7 @@ import pyarrow.parquet as pq
 from transform.batch import DOCUMENT_TABLES, BatchOutput
 from transform.duplicates import FACT_TABLES, body_year_groups, body_year_key, mark_duplicates
 from transform.keywords import idf_rows
-from transform.memory import phase
+from transform.memory import phase, release_memory
 from transform.parser_version import parser_version
 from transform.plan import BuildPlan
 from transform.reuse import (
@@ -48,6 +49,7 @@ from transform.schema import PARTITION, TABLE_ORDER, TABLES
 from transform.write import TableWriter, arrow_table
 
 SIGNATURES_DIR = ".signatures"  # band keys kept on disk until text reuse, then removed
+COLLECT_EVERY = 20  # batches between collections of the garbage tasks leave behind
 COMPACT_TERM_PARTS = 64  # merge the per-batch term counts every so many batches
 DUPLICATE_READ_REPORTS = 20_000  # copy candidates of a year read in one pass over its files
 DUPLICATE_CHUNK_REPORTS = 250  # copy candidates whose rows are turned into Python at once
@@ -71,6 +73,7 @@ class ReleaseBuilder:
         self.checks: dict[str, dict[str, int]] = {}
         self.n_parsed = 0
         self.n_cached = 0
+        self.n_batches = 0
         self.row_counts: dict[str, int] = {}
         step = sample_step(len(plan.refs))
         self.sample_step = step
@@ -100,6 +103,13 @@ class ReleaseBuilder:
                 into[verdict] += n
         self.n_parsed += out.n_parsed
         self.n_cached += out.n_cached
+        self.n_batches += 1
+        if self.n_batches % COLLECT_EVERY == 0:
+            # Each task leaves reference cycles behind (a finished future and its state,
+            # the engine's records), which Python collects only when its heap has grown
+            # by a quarter; collected here, their memory goes back at once.
+            gc.collect()
+            release_memory()
 
     def close_documents(self) -> None:
         """Finish the document tables' files, so they can be read back."""
