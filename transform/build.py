@@ -68,7 +68,7 @@ KEYWORD_CHUNK_ROWS = 100_000  # terms rows per keywords task, at most (pandas fr
 SECTION_CHUNK_ROWS = 10_000  # sections per copied-text task, at most
 #: From this many documents a build stops its parser processes between phases (see
 #: ``_between_phases``); smaller ones keep them, for the next build in the same process.
-STOP_PARSERS_FROM = 2_000
+STOP_PARSERS_FROM = 20_000
 
 Mapper = Callable[[Callable[..., Any], Iterable[tuple[Any, ...]]], Iterator[Any]]
 
