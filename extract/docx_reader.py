@@ -219,19 +219,18 @@ class _Reader:
         Tabs count only inside runs: a paragraph's properties list its tab stops as
         ``w:tab`` elements too.
         """
-        n = self.n
-        out: list[str] = []
-        for x in el.iter(*n.text_tags):
-            tag = x.tag
-            if tag == n.t:
-                out.append(x.text or "")
-            elif tag == n.br or tag == n.cr:
-                out.append("\n")
-            elif tag == n.no_break_hyphen:
-                out.append("-")
-            elif x.getparent().tag == n.r:
-                out.append("\t")
-        return "".join(out)
+        return "".join(self._piece(x) for x in el.iter(*self.n.text_tags))
+
+    def _piece(self, x: Element) -> str:
+        """The text one element of ``_Names.text_tags`` stands for in the plain walk."""
+        n, tag = self.n, x.tag
+        if tag == n.t:
+            return x.text or ""
+        if tag == n.br or tag == n.cr:
+            return "\n"
+        if tag == n.no_break_hyphen:
+            return "-"
+        return "\t" if x.getparent().tag == n.r else ""
 
     def paragraph_style(self, p: Element) -> str | None:
         n = self.n
@@ -393,14 +392,8 @@ class _Reader:
             elif tag == n.grid_before:
                 if cell is None and before < 0:
                     before = min(max(_int(x.get(n.val), 0), 0), MAX_SPAN)
-            elif line is None:
-                continue
-            elif tag == n.br or tag == n.cr:
-                line.append("\n")
-            elif tag == n.no_break_hyphen:
-                line.append("-")
-            elif x.getparent().tag == n.r:
-                line.append("\t")
+            elif line is not None:  # a break, hyphen or tab
+                line.append(self._piece(x))
         if started:
             rows.append((max(before, 0), cells))
         return [(col, [(c[0], c[1], c[2], "\n".join("".join(x) for x in c[3]))
