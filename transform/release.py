@@ -181,19 +181,6 @@ class ReleaseBuilder:
         writer.close()
         self.row_counts[name] = writer.n_rows
 
-    def _read(self, name: str, ids: set[str], columns: list[str] | None = None,
-              where: ds.Expression | None = None) -> pa.Table:
-        """Rows of a document table for some reports only (row groups skipped by their
-        report_id statistics), and only those matching ``where``."""
-        dataset = ds.dataset(self.staging / name, format="parquet", partitioning="hive")
-        condition = ds.field("report_id").isin(sorted(ids))
-        # the reports asked for are scattered over every row group, so the whole table
-        # is decoded: one file and a couple of batches at a time, not the default
-        # read-ahead (which held over a gigabyte for copy detection at 100,000 reports)
-        return dataset.to_table(columns=columns,
-                                filter=condition if where is None else condition & where,
-                                batch_readahead=2, fragment_readahead=1)
-
     def _text_reuse(self, reports: pa.Table) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for kind in self.signatures.kinds():
@@ -352,7 +339,6 @@ def _rows_of(reports: pa.Table, ids: set[str], fields: tuple[str, ...]) -> dict[
     chosen = reports.filter(pc.is_in(reports.column("report_id"),
                                      value_set=pa.array(sorted(ids), pa.string())))
     return {row["report_id"]: row for row in chosen.select(list(fields)).to_pylist()}
-
 
 
 class _CandidateRows:
