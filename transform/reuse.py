@@ -30,7 +30,7 @@ import itertools
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -300,37 +300,22 @@ def _band_pairs(values: np.ndarray, rank: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
-def verify_pairs(candidates: Iterable[tuple[str, str]], texts: dict[str, str],
-                 common: np.ndarray) -> list[tuple[str, str, float, float]]:
-    """(a, b, similarity, own similarity) of the candidates that reach both thresholds,
-    and of every other pair within a family they link (a < b, sorted)."""
-    checked = set(candidates)
-    return verify_sorted(sorted(checked), texts, common, lambda a, b: (a, b) in checked)
-
-
-def verify_codes(codes: np.ndarray, n: int, texts: dict[int, str],
+def verify_codes(codes: np.ndarray, n: int, texts: Mapping[int, str],
                  common: np.ndarray) -> list[tuple[int, int, float, float]]:
-    """:func:`verify_pairs` for the codes of :func:`candidate_codes` (positions in the
-    sorted keys, texts by position)."""
+    """(a, b, similarity, own similarity) of the candidate pairs (the codes of
+    :func:`candidate_codes`, texts by position in the sorted keys) that reach both
+    thresholds, and of every other pair within a family they link (a < b, sorted)."""
 
     def was_candidate(a: int, b: int) -> bool:
         code = a * n + b
         at = int(np.searchsorted(codes, code))
         return at < len(codes) and int(codes[at]) == code
 
-    return verify_sorted(_decode(codes, n), texts, common, was_candidate)
-
-
-def verify_sorted(candidates: Iterable[tuple[Any, Any]], texts: Mapping[Any, str],
-                  common: np.ndarray, was_candidate: Callable[[Any, Any], bool],
-                  ) -> list[tuple[Any, Any, float, float]]:
-    """The verification of :func:`verify_pairs`, over candidates in sorted order;
-    ``was_candidate`` tells the pairs of a family already verified."""
     # Shingle sets are kilobytes per text: a bounded cache, in which the pairs' first keys
     # (the candidates are verified in key order) stay while they are in use.
-    cached: OrderedDict[Any, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+    cached: OrderedDict[int, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
 
-    def sets(key: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    def sets(key: int) -> tuple[np.ndarray, np.ndarray] | None:
         if key in cached:
             cached.move_to_end(key)
             return cached[key]
@@ -339,7 +324,7 @@ def verify_sorted(candidates: Iterable[tuple[Any, Any]], texts: Mapping[Any, str
             cached.popitem(last=False)
         return found
 
-    def verify(pairs: Iterable[tuple[Any, Any]]) -> dict[tuple[Any, Any], tuple[float, float]]:
+    def verify(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[float, float]]:
         found = {}
         for a, b in pairs:
             sa, sb = sets(a), sets(b)
@@ -353,7 +338,7 @@ def verify_sorted(candidates: Iterable[tuple[Any, Any]], texts: Mapping[Any, str
                 found[(a, b)] = (similarity, own_similarity)
         return found
 
-    found = verify(candidates)
+    found = verify(_decode(codes, n))  # in key order: the cache keeps each first key
     for family in families(found):
         if len(family) <= MAX_FAMILY:
             rest = [p for p in itertools.combinations(family, 2) if not was_candidate(*p)]
@@ -372,7 +357,9 @@ def similar_pairs(texts: dict[str, str]) -> list[tuple[str, str, float, float]]:
     step = sample_step(len(keys))
     common = common_from_counts([sample_counts(texts[k] for k in keys[::step])], step)
     sig = signatures("", texts, common)
-    return verify_pairs(candidate_pairs(sig.keys, sig.bands), texts, common)
+    names, codes = candidate_codes(sig.keys, sig.bands)
+    found = verify_codes(codes, len(names), dict(enumerate(texts[k] for k in names)), common)
+    return [(names[a], names[b], similarity, own) for a, b, similarity, own in found]
 
 
 def families(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
