@@ -6,22 +6,24 @@ as a Prefect task. Units are batches of up to 200 documents, so Prefect's per-ta
 stays small next to the parsing.
 
 Parsing is CPU-bound, so it runs in worker processes. On one machine (``workers``) the
-tasks run in threads of this process, each handing its unit to a parser process of its
-own (``transform.isolation``: the same processes that enforce the per-document limits)
-and waiting: the CPU work is all in those processes, and nothing else (no scheduler, no
-second copy of the pipeline per worker) competes with them for the cores. On a Dask
-cluster (``dask_address``, e.g. ``tcp://scheduler:8786``; its workers need gongkai
-installed and the input paths readable) the tasks run in the cluster's workers
-(prefect-dask), each with its own parser process. At most two units per worker are in
-flight, and results are taken back in order, so the driver writes them as they come and
-holds no more than that.
+tasks run in threads of this process (two per worker), each handing its unit to one of
+``workers`` parser processes (``transform.isolation``: the same processes that enforce
+the per-document limits) and waiting: the CPU work is all in those processes, and
+nothing else (no scheduler, no second copy of the pipeline per worker) competes with
+them for the cores. On a Dask cluster (``dask_address``, e.g. ``tcp://scheduler:8786``;
+its workers need gongkai installed and the input paths readable) the tasks run in the
+cluster's workers (prefect-dask), each with its own parser process. At most two units
+per worker are in flight, and results are taken back in order, so the driver writes them
+as they come and holds no more than that.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +47,7 @@ __all__ = ["build_flow", "plan_batches", "run_build"]
 
 # no time or memory limit, but still a separate process (for --doc-timeout 0 --doc-memory 0)
 UNLIMITED_CHILD = Limits(timeout=None, memory_mb=None, child=True)
-MIN_PARALLEL_DOCUMENTS = 40  # below this, starting worker processes costs more than it saves
+MIN_PARALLEL_DOCUMENTS = 40  # below this, handing work to threads costs more than it saves
 IN_FLIGHT_PER_WORKER = 2
 
 class Packed:
@@ -56,14 +58,20 @@ class Packed:
     class is passed as it is (``quote`` would do the same in this process, but a Dask
     task runner turns it into a bare tuple on the way to the worker). ``child`` is set
     when a corpus-wide piece is to be computed in a parser process (with these limits)
-    rather than in the task's own process.
+    rather than in the task's own process. ``slots`` caps the units that hold a parser
+    process at once (local threads, see :func:`task_mapper`).
     """
 
-    __slots__ = ("args", "child")
+    __slots__ = ("args", "child", "slots")
 
-    def __init__(self, args: tuple[Any, ...], child: Limits | None = None) -> None:
+    def __init__(self, args: tuple[Any, ...], child: Limits | None = None,
+                 slots: threading.Semaphore | None = None) -> None:
         self.args = args
         self.child = child
+        self.slots = slots  # local threads: held while a parser process does the work
+
+    def parser_slot(self) -> AbstractContextManager[Any]:
+        return self.slots if self.slots is not None else nullcontext()
 
     def __repr__(self) -> str:  # what the Prefect UI shows as the task's parameter
         first = self.args[0] if self.args else None
@@ -94,18 +102,21 @@ class Handoff:
 
 
 def _process_batch(unit: Packed) -> Handoff:
-    return Handoff(process_batch(*unit.args))  # in a parser process whenever limits are set
+    with unit.parser_slot():  # in a parser process whenever limits are set
+        return Handoff(process_batch(*unit.args))
 
 
 def _keyword_chunk(unit: Packed) -> Handoff:
     if unit.child is not None:
-        return Handoff(call_in_child("keyword_chunk", unit.args, unit.child))
+        with unit.parser_slot():
+            return Handoff(call_in_child("keyword_chunk", unit.args, unit.child))
     return Handoff(keyword_chunk(*unit.args))
 
 
 def _signature_chunk(unit: Packed) -> Handoff:
     if unit.child is not None:
-        return Handoff(call_in_child("signature_chunk", unit.args, unit.child))
+        with unit.parser_slot():
+            return Handoff(call_in_child("signature_chunk", unit.args, unit.child))
     return Handoff(signature_chunk(*unit.args))
 
 
@@ -124,7 +135,15 @@ def task_mapper(parallel: bool, workers: int,
                 child: Limits | None = None) -> Callable[..., Iterator[Any]]:
     """Run each unit as a Prefect task: submitted to the task runner, a bounded number
     ahead, results yielded in order; or called in turn when not parallel. ``child``:
-    compute the corpus-wide pieces in parser processes too (local threads)."""
+    compute the corpus-wide pieces in parser processes too (local threads).
+
+    Local threads (``child`` set) are ``IN_FLIGHT_PER_WORKER`` per worker, but only
+    ``workers`` of them hold a parser process at a time: a task's own bookkeeping with
+    the Prefect server (a few API calls before and after the work, about a tenth of a
+    second) is done while another task's batch is being read, rather than leaving the
+    parser idle between batches.
+    """
+    slots = threading.BoundedSemaphore(workers) if child is not None else None
 
     def mapper(fn: Callable[..., Any], args: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         prefect_task = TASKS[fn]
@@ -134,7 +153,7 @@ def task_mapper(parallel: bool, workers: int,
             return
         pending: deque[Any] = deque()
         for item in args:
-            pending.append(prefect_task.submit(Packed(item, child)))
+            pending.append(prefect_task.submit(Packed(item, child, slots)))
             if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
                 yield pending.popleft().result().take()
         while pending:
@@ -197,11 +216,13 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
         runner = DaskTaskRunner(address=dask_address)
         return build_flow.with_options(task_runner=runner)(
             inputs=inputs, out=out, parallel=True, workers=n, **options)
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or n_documents < MIN_PARALLEL_DOCUMENTS:
+    workers = max(1, default_workers() if workers is None else workers)
+    if n_documents < MIN_PARALLEL_DOCUMENTS:
         return build_flow(inputs=inputs, out=out, **options)
+    # One worker too: its one thread reads the next batch (in its parser process) while
+    # this thread writes the last one, as the plain build's prefetching does.
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    runner = ThreadPoolTaskRunner(max_workers=workers)
+    runner = ThreadPoolTaskRunner(max_workers=IN_FLIGHT_PER_WORKER * workers)
     return build_flow.with_options(task_runner=runner)(
         inputs=inputs, out=out, parallel=True, workers=workers, local=True, **options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,13 @@ from distributed import LocalCluster
 
 from gongkai.synth.reports import write_corpus
 from tests.conftest import ROOT
-from transform.build import BATCH_SIZE, MIN_BATCH, DocumentRef, plan_batches
+from transform.build import (
+    BATCH_SIZE,
+    MIN_BATCH,
+    DocumentRef,
+    plan_batches,
+    prefetch_map,
+)
 
 GONGKAI = ROOT / ".venv" / "bin" / "gongkai"
 
@@ -72,3 +79,60 @@ def test_batches_keep_every_worker_busy():
     assert len(few) == 2 and [r for b in few for r in b] == refs[:10]
     some = plan_batches(refs[:100], workers=2)
     assert min(len(b) for b in some) >= MIN_BATCH and len(some) >= 2
+
+
+def test_prefetch_runs_ahead_in_order_and_stops_on_error():
+    pulled: list[int] = []
+    threads: set[int] = set()
+
+    def units(n: int):
+        for i in range(n):
+            pulled.append(i)
+            yield (i,)
+
+    def work(i: int) -> int:
+        threads.add(threading.get_ident())
+        if i == 7:
+            raise ValueError("unit 7")
+        return i * i
+
+    results = prefetch_map(work, units(6), ahead=2)
+    assert next(results) == 0 and pulled == [0, 1]  # the next unit is under way already
+    assert list(results) == [i * i for i in range(1, 6)]
+    assert threads and threading.get_ident() not in threads
+    pulled.clear()
+    with pytest.raises(ValueError, match="unit 7"):
+        list(prefetch_map(work, units(20), ahead=2))
+    assert len(pulled) <= 9  # nothing handed out beyond the failure and one more
+
+
+def test_threads_of_one_worker_share_one_parser(corpus: Path, tmp_path: Path):
+    """Two task threads per worker, but only one parser process per worker: while one
+    task's batch is read, the other does its Prefect bookkeeping and then waits."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.build import IN_FLIGHT_PER_WORKER, build_flow
+    from transform import isolation
+    from transform.build import DEFAULT_LIMITS
+
+    isolation.stop_parsers()
+    previous = os.environ.get("PREFECT_SERVER_ANALYTICS_ENABLED")
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    try:
+        with prefect_test_harness(server_startup_timeout=300):
+            runner = ThreadPoolTaskRunner(max_workers=IN_FLIGHT_PER_WORKER)
+            summary = build_flow.with_options(task_runner=runner)(
+                inputs=[str(corpus)], out=str(tmp_path / "out"), batch_size=5,
+                parallel=True, workers=1, local=True, incremental=False)
+        parsers = isolation._IDLE.get(DEFAULT_LIMITS, [])
+        assert summary.n_parsed == summary.n_documents >= 40
+        assert len(parsers) == 1 and parsers[0].started == 1
+    finally:
+        isolation.stop_parsers()
+        if previous is None:
+            os.environ.pop("PREFECT_SERVER_ANALYTICS_ENABLED", None)
+        else:
+            os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = previous
+    expected = parquet_files(tmp_path / "out")
+    assert expected

@@ -21,7 +21,9 @@ import math
 import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +66,7 @@ log = logging.getLogger("gongkai.build")
 
 BATCH_SIZE = 200  # documents per unit of work: big enough that scheduling costs little
 MIN_BATCH = 20
+PREFETCH_UNITS = 2  # units of work in flight in a plain build (the one being read, the next)
 KEYWORD_CHUNK_ROWS = 100_000  # terms rows per keywords task, at most (pandas frames in a parser)
 SECTION_CHUNK_ROWS = 10_000  # sections per copied-text task, at most
 #: From this many documents a build stops its parser processes between phases (see
@@ -91,6 +94,30 @@ def serial_map(fn: Callable[..., Any], args: Iterable[tuple[Any, ...]]) -> Itera
     """Run each piece of work here, one after the other."""
     for item in args:
         yield fn(*item)
+
+
+def prefetch_map(fn: Callable[..., Any], args: Iterable[tuple[Any, ...]],
+                 ahead: int = PREFETCH_UNITS) -> Iterator[Any]:
+    """Run each piece of work in one helper thread, up to ``ahead`` pieces in flight,
+    results yielded in order.
+
+    When the work is done in a parser process (the default limits), the thread only
+    waits for it, and the caller writes one batch's rows while the parser reads the
+    next: without this the parser idles for every write (measured: a tenth to a fifth
+    of a one-worker build). Still one parser; results are taken in order, so the output
+    is the same.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-unit")
+    pending: deque[Future[Any]] = deque()
+    try:
+        for item in args:
+            pending.append(pool.submit(fn, *item))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def plan_batches(refs: list[DocumentRef] | tuple[DocumentRef, ...], workers: int,
@@ -341,7 +368,8 @@ def build_dataset(inputs: Iterable[str | Path], out: Path | str, terms: str = "c
                   cache: Path | None = None, rebuild: bool = False) -> BuildSummary:
     """The whole build in this process, without Prefect (the same functions the flow runs)."""
     plan = plan_build(inputs, archive, terms)
-    return execute(plan, out, cache=(cache or cache_dir(out)) if incremental else None,
+    return execute(plan, out, mapper=prefetch_map if limits.isolated else serial_map,
+                   cache=(cache or cache_dir(out)) if incremental else None,
                    limits=limits, incremental=incremental, force=force, rebuild=rebuild)
 
 
