@@ -28,7 +28,7 @@ from transform.problems import Problem
 from transform.report import ReportRows, Source, failed_rows, process_source
 from transform.reuse import Signatures, comparable_text, sample_counts, signatures
 from transform.template_map import load_template_map
-from transform.write import arrow_table, document_rows_table
+from transform.write import arrow_table, document_rows_table, frame_table
 
 #: Documents of a batch whose rows are held as Python objects at once.
 PART_DOCUMENTS = 50
@@ -202,12 +202,12 @@ def keyword_chunk(terms: pa.Table, idf: pa.Table) -> pa.Table:
     """``keywords`` rows of the reports in ``terms`` (all of each report's rows)."""
     import pandas as pd  # here: a parser process reading documents never needs it
 
-    from transform.keywords import top_keywords
+    from transform.keywords import keyword_frame
 
     frame = terms.select(["report_id", "section", "term", "count", "report_year"]).to_pandas()
     weights = pd.Series(idf.column("idf").to_numpy(), index=idf.column("term").to_pylist(),
                         name="idf")
-    return arrow_table("keywords", top_keywords(frame, weights))
+    return frame_table("keywords", keyword_frame(frame, weights))
 
 
 def signature_chunk(sections: pa.Table, common: dict[str, np.ndarray]) -> list[Signatures]:

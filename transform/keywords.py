@@ -65,13 +65,20 @@ def keywords(terms: list[dict[str, Any]], idf_rows: list[dict[str, Any]],
     return top_keywords(frame, idf, per_section)
 
 
-def top_keywords(terms: pd.DataFrame, idf: pd.Series,
-                 per_section: int = KEYWORDS_PER_SECTION) -> list[dict[str, Any]]:
-    """The top terms of each report's section, from a frame of that report's terms
-    (every row of a report must be in the frame: TF needs the section's total)."""
+#: Columns of :func:`keyword_frame`, in the order of the ``keywords`` table.
+KEYWORD_COLUMNS = ["report_id", "section", "rank", "term", "count", "tf", "idf", "tfidf",
+                   "report_year"]
+
+
+def keyword_frame(terms: pd.DataFrame, idf: pd.Series,
+                  per_section: int = KEYWORDS_PER_SECTION) -> pd.DataFrame:
+    """The top terms of each report's section as a frame of the ``keywords`` columns,
+    from a frame of those reports' terms (every row of a report must be in the frame:
+    TF needs the section's total). A frame, not rows: a build's keywords go straight to
+    Arrow, and a Python dict per row cost as much as the ranking."""
     if terms.empty:
-        return []
-    years = terms.groupby("report_id", sort=False)["report_year"].first().to_dict()
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in KEYWORD_COLUMNS})
+    years = terms.groupby("report_id", sort=False)["report_year"].first()
     frame = _frame(terms[["report_id", "section", "term", "count"]])
     frame = frame.join(idf.rename("idf"), on="term")
     totals = frame.groupby(["report_id", "section"])["count"].transform("sum")
@@ -80,14 +87,21 @@ def top_keywords(terms: pd.DataFrame, idf: pd.Series,
     frame = frame.sort_values(["report_id", "section", "tfidf", "term"],
                               ascending=[True, True, False, True], kind="mergesort")
     frame["rank"] = frame.groupby(["report_id", "section"]).cumcount() + 1
-    top = frame[frame["rank"] <= per_section]
+    top = frame[frame["rank"] <= per_section].reset_index(drop=True)
+    top["report_year"] = top["report_id"].map(years).astype("Int64")
+    return top[KEYWORD_COLUMNS]
+
+
+def top_keywords(terms: pd.DataFrame, idf: pd.Series,
+                 per_section: int = KEYWORDS_PER_SECTION) -> list[dict[str, Any]]:
+    """:func:`keyword_frame` as rows of Python values."""
+    top = keyword_frame(terms, idf, per_section)
     return [
         {"report_id": rid, "section": section, "rank": int(rank), "term": term,
          "count": int(count), "tf": float(tf), "idf": float(idf_value),
-         "tfidf": float(tfidf), "report_year": _year(years[rid])}
-        for rid, section, rank, term, count, tf, idf_value, tfidf in zip(
-            top["report_id"], top["section"], top["rank"], top["term"], top["count"],
-            top["tf"], top["idf"], top["tfidf"], strict=True)
+         "tfidf": float(tfidf), "report_year": _year(year)}
+        for rid, section, rank, term, count, tf, idf_value, tfidf, year in zip(
+            *(top[name] for name in KEYWORD_COLUMNS), strict=True)
     ]
 
 

@@ -50,6 +50,17 @@ def arrow_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema)
 
 
+def frame_table(name: str, frame: Any) -> pa.Table:
+    """A pandas frame with exactly the registry's columns → an Arrow table of its schema."""
+    spec = TABLES[name]
+    if list(frame.columns) != list(spec.column_names):
+        raise ValueError(f"{name}: columns {list(frame.columns)} are not the registry's "
+                         f"{list(spec.column_names)}")
+    if frame.empty:
+        return spec.arrow_schema().empty_table()
+    return pa.Table.from_pandas(frame, schema=spec.arrow_schema(), preserve_index=False)
+
+
 def document_rows_table(name: str, parts: list[tuple[Any, Any, list[dict[str, Any]]]],
                         ) -> pa.Table:
     """Rows of many documents → one Arrow table, with each part's ``report_id`` and
