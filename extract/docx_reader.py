@@ -153,8 +153,15 @@ class _Slot:
     colspan: int = 1
 
     def freeze(self) -> Cell:
-        return Cell(text=self.text, row=self.row, col=self.col,
-                    rowspan=self.rowspan, colspan=self.colspan)
+        return _cell(self.text, self.row, self.col, self.rowspan, self.colspan)
+
+
+@lru_cache(maxsize=16384)
+def _cell(text: str, row: int, col: int, rowspan: int, colspan: int) -> Cell:
+    """A table cell. Cells are immutable values, and documents made from one template
+    repeat most of theirs (labels, zeros, blanks) at the same positions, so an equal
+    cell is shared rather than built again."""
+    return Cell(text=text, row=row, col=col, rowspan=rowspan, colspan=colspan)
 
 
 @dataclass(slots=True)
@@ -676,7 +683,8 @@ def _xml_parser() -> etree.XMLParser:
     """lxml that loads no DTD, substitutes no entity, opens no URL and keeps its size
     limits: safe on its own, even for XML the DTD check did not see."""
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
+                           huge_tree=False, remove_comments=True, remove_pis=True,
+                           collect_ids=False)  # no xml:id lookups: no ID table to build
 
 
 def _parse(xml: bytes, part: str) -> Element:
