@@ -41,7 +41,7 @@ from transform.build import (
     plan_build,
     up_to_date,
 )
-from transform.isolation import Limits, call_in_child
+from transform.isolation import Limits, call_in_child, prestart
 
 __all__ = ["build_flow", "plan_batches", "run_build"]
 
@@ -207,6 +207,12 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
             return current
     n_documents = len(plan.refs)
     del plan  # the flow plans again; two copies of every document's entry for nothing
+    workers = max(1, default_workers() if workers is None else workers)
+    parallel = n_documents >= MIN_PARALLEL_DOCUMENTS
+    if not dask_address:  # the parsers load while the flow starts
+        limits = options.get("limits", DEFAULT_LIMITS)
+        prestart(UNLIMITED_CHILD if parallel and not limits.isolated else limits,
+                 workers if parallel else 1)
     if dask_address:
         from distributed import Client
         from prefect_dask import DaskTaskRunner
@@ -216,8 +222,7 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
         runner = DaskTaskRunner(address=dask_address)
         return build_flow.with_options(task_runner=runner)(
             inputs=inputs, out=out, parallel=True, workers=n, **options)
-    workers = max(1, default_workers() if workers is None else workers)
-    if n_documents < MIN_PARALLEL_DOCUMENTS:
+    if not parallel:
         return build_flow(inputs=inputs, out=out, **options)
     # One worker too: its one thread reads the next batch (in its parser process) while
     # this thread writes the last one, as the plain build's prefetching does.

@@ -130,13 +130,13 @@ def test_a_big_build_stops_its_parsers_between_phases_and_ends_without_them(
     kept = build_dataset(seed_paths(), tmp_path / "kept", incremental=False)
     monkeypatch.setattr(build, "STOP_PARSERS_FROM", 1)
     starts: list[int] = []
-    real_start = ParserProcess._start
+    real_spawn = ParserProcess._spawn  # every start of a process, prestarted or not
 
     def counted(self: ParserProcess) -> None:
         starts.append(1)
-        real_start(self)
+        real_spawn(self)
 
-    monkeypatch.setattr(ParserProcess, "_start", counted)
+    monkeypatch.setattr(ParserProcess, "_spawn", counted)
     isolation.stop_parsers()
     stopped = build_dataset(seed_paths(), tmp_path / "stopped", incremental=False)
     assert len(starts) == 1
@@ -214,3 +214,28 @@ def test_the_build_records_the_hung_document_and_publishes_the_rest(tmp_path: Pa
     assert "cells 999/999" in result.stdout and "missing 0" in result.stdout, result.stdout
     # A document stopped by a limit is not cached: a later build tries it again.
     assert len(list((out / ".cache").rglob("*.pickle"))) == 5
+
+
+def test_prestarted_parsers_take_the_first_batches(tmp_path: Path):
+    from transform.isolation import _IDLE, prestart, run_batch, stop_parsers
+
+    limits = Limits(timeout=120, memory_mb=None)
+    seed = seed_paths()[0]
+    refs = [DocumentRef(uri=seed.name, path=str(seed), ingested_at=AT)]
+    stop_parsers()
+    try:
+        prestart(limits, 2)
+        parsers = list(_IDLE[limits])
+        assert len(parsers) == 2
+        assert all(p.process is not None and p.started == 1 and not p.ready for p in parsers)
+        output = run_batch(refs, "cut", None, limits, frozenset())
+        assert output.tables["reports"].column("parse_status").to_pylist() == ["ok"]
+        # the batch went to a prestarted process: none was started for it
+        assert len(_IDLE[limits]) == 2 and [p.started for p in _IDLE[limits]] == [1, 1]
+        assert any(p.ready for p in _IDLE[limits])
+        prestart(limits, 2)  # idle parsers count: nothing more starts
+        assert len(_IDLE[limits]) == 2
+        assert prestart(Limits(timeout=None, memory_mb=None), 2) is None
+        assert Limits(timeout=None, memory_mb=None) not in _IDLE  # in-process: no child
+    finally:
+        stop_parsers()

@@ -36,7 +36,7 @@ from transform.batch import (
     signature_chunk,
 )
 from transform.gates import quality_gates
-from transform.isolation import DEFAULT_LIMITS, Limits, stop_parsers
+from transform.isolation import DEFAULT_LIMITS, Limits, prestart, stop_parsers
 from transform.memory import phase, tune_allocator
 from transform.plan import (
     BuildPlan,
@@ -368,6 +368,8 @@ def build_dataset(inputs: Iterable[str | Path], out: Path | str, terms: str = "c
                   cache: Path | None = None, rebuild: bool = False) -> BuildSummary:
     """The whole build in this process, without Prefect (the same functions the flow runs)."""
     plan = plan_build(inputs, archive, terms)
+    if rebuild or not incremental or up_to_date(plan, out) is None:
+        prestart(limits, 1)  # the parser loads while the build sets up
     return execute(plan, out, mapper=prefetch_map if limits.isolated else serial_map,
                    cache=(cache or cache_dir(out)) if incremental else None,
                    limits=limits, incremental=incremental, force=force, rebuild=rebuild)

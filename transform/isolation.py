@@ -222,9 +222,21 @@ class ParserProcess:
         self.limits = limits
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0
+        self.ready = False  # the process said it has loaded what it needs
         self._exit_description = "unknown"
 
+    def warm(self) -> None:
+        """Start the process now, without waiting for it to load: the first unit of work
+        waits for its greeting (see :func:`prestart`)."""
+        if self.process is None or self.process.poll() is not None:
+            self.stop()
+            self._spawn()
+
     def _start(self) -> None:
+        self._spawn()
+        self._await_ready()
+
+    def _spawn(self) -> None:
         command = [sys.executable, "-m", "transform.isolation"]
         if self.limits.memory_mb:
             command += ["--memory-mb", str(self.limits.memory_mb)]
@@ -235,8 +247,12 @@ class ParserProcess:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, env=env, cwd=root, bufsize=0)
         self.started += 1
+        self.ready = False
         assert self.process.stdout is not None
         _widen_pipe(self.process.stdout)
+
+    def _await_ready(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
         ready, _, _ = select.select([self.process.stdout], [], [], STARTUP_SECONDS)
         try:
             greeting = _receive(self.process.stdout) if ready else None
@@ -246,6 +262,7 @@ class ParserProcess:
             self.stop()
             raise RuntimeError("the parser process did not start (python -m "
                                "transform.isolation); see its output above")
+        self.ready = True
 
     def resident(self) -> int:
         """Resident bytes of the process now (0 when there is none)."""
@@ -323,6 +340,8 @@ class ParserProcess:
         if self.process is None or self.process.poll() is not None:
             self.stop()
             self._start()
+        elif not self.ready:  # started by warm(): it may still be loading
+            self._await_ready()
         process = self.process
         assert process is not None and process.stdin is not None and process.stdout is not None
         try:
@@ -415,6 +434,21 @@ def borrowed(limits: Limits) -> Iterator[ParserProcess]:
             parser.stop()  # replaced by a fresh one when next needed
         with _LOCK:
             _IDLE[limits].append(parser)
+
+
+def prestart(limits: Limits, n: int) -> None:
+    """Start ``n`` parser processes of this process's pool now (fewer if some are idle
+    already), without waiting for them: each loads its libraries and the dictionaries
+    (about a second) while the build plans and starts its flow, instead of when the
+    first batch is handed to it."""
+    if not limits.isolated:
+        return
+    with _LOCK:
+        idle = _IDLE.setdefault(limits, [])
+        while len(idle) < n:
+            parser = ParserProcess(limits)
+            parser.warm()
+            idle.append(parser)
 
 
 def run_batch(refs: list[DocumentRef], terms: str, cache: Path | None, limits: Limits,
