@@ -121,3 +121,37 @@ def test_identical_files_are_one_report(tmp_path: Path):
     problems = pd.read_parquet(tmp_path / "out" / "problems")
     assert len(reports) == 1
     assert "identical_source" in set(problems.code)
+
+
+def test_tables_are_read_back_in_chunks_of_whole_reports(tmp_path: Path):
+    """The corpus phases read the terms and sections back in chunks of about a given
+    size, never splitting a report, even out of one large record batch of a file."""
+    import pyarrow as pa
+
+    from transform.plan import BuildPlan
+    from transform.release import ReleaseBuilder
+
+    rows = {"report_id": [], "section": [], "term": [], "count": [], "pos": [],
+            "report_year": []}
+    for i in range(300):  # 300 reports of 1 to 40 rows, two years
+        for j in range(1 + (i * 7) % 40):
+            rows["report_id"].append(f"r{i:04d}")
+            rows["section"].append("overview")
+            rows["term"].append(f"t{j}")
+            rows["count"].append(1)
+            rows["pos"].append(None)
+            rows["report_year"].append(2020 + i % 2)
+    table = pa.table(rows)
+    builder = ReleaseBuilder(BuildPlan(refs=(), terms="cut", digest=""), tmp_path)
+    builder.writers["terms"].append(table)
+    builder.close_documents()
+    whole = pa.concat_tables(builder.chunks("terms", 10**9, ["report_id", "term"]))
+    chunks = list(builder.chunks("terms", 500, ["report_id", "term"]))
+    assert len(chunks) >= table.num_rows // 540
+    assert pa.concat_tables(chunks).equals(whole) and whole.num_rows == table.num_rows
+    seen: set[str] = set()
+    for chunk in chunks:
+        ids = set(chunk.column("report_id").to_pylist())
+        assert not ids & seen  # no report in two chunks
+        seen |= ids
+    assert all(500 <= c.num_rows < 540 for c in chunks[:-1])

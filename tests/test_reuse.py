@@ -144,3 +144,25 @@ def test_candidates_stop_at_the_budget_keeping_the_strongest_bands():
     shuffled = rng.permutation(400)
     again = candidate_pairs([keys[i] for i in shuffled], bands[shuffled], budget=10**9)
     assert again == everything
+
+
+def test_minhash_is_datasketchs_affine64_minhash():
+    """The numpy MinHash gives datasketch's values for the same integers, so signatures
+    mean what that library documents (and its estimator's tested accuracy holds)."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from transform.reuse import NUM_PERM, fingerprints, minhash
+
+    rng = np.random.default_rng(7)
+    sets = [np.unique(rng.integers(0, 2**64, size, dtype=np.uint64, endpoint=False))
+            for size in (1, 5, 80, 1000)]
+    sets.append(np.unique(fingerprints("各级行政机关应当主动公开本行政机关的政府信息" * 3)))
+    sets.append(np.empty(0, dtype=np.uint64))
+    ours = minhash(sets)
+    assert ours.shape == (len(sets), NUM_PERM)
+    for values, items in zip(ours, sets, strict=True):
+        theirs = MinHash(num_perm=NUM_PERM, hashfunc=lambda v: v, scheme="affine64")
+        theirs.update_batch(items.tolist())
+        assert np.array_equal(values, theirs.hashvalues)
+    assert (ours[-1] == np.iinfo(np.uint64).max).all()  # empty: nothing seen

@@ -69,6 +69,7 @@ MIN_BATCH = 20
 PREFETCH_UNITS = 2  # units of work in flight in a plain build (the one being read, the next)
 KEYWORD_CHUNK_ROWS = 100_000  # terms rows per keywords task, at most (pandas frames in a parser)
 SECTION_CHUNK_ROWS = 10_000  # sections per copied-text task, at most
+CHUNKS_PER_WORKER = 2  # corpus-phase chunks per worker, at least (when big enough)
 #: From this many documents a build stops its parser processes between phases (see
 #: ``_between_phases``); smaller ones keep them, for the next build in the same process.
 STOP_PARSERS_FROM = 20_000
@@ -227,9 +228,11 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
         idf = pa.table({"term": [r["term"] for r in idf_rows],
                         "idf": pa.array([r["idf"] for r in idf_rows], pa.float64())})
         terms_rows = max(1, builder.row_counts.get("terms", 0))
-        # one chunk per worker (bounded in size): each task costs the scheduler a round
-        # trip and a copy of its rows, so the corpus phases are cut no finer than needed
-        size = max(20_000, min(KEYWORD_CHUNK_ROWS, math.ceil(terms_rows / workers)))
+        # two chunks per worker (bounded in size): each task costs the scheduler a round
+        # trip and a copy of its rows, so the corpus phases are cut no finer than that;
+        # with one chunk each, a short last chunk left a worker idle for half the phase
+        size = max(20_000, min(KEYWORD_CHUNK_ROWS,
+                               math.ceil(terms_rows / (CHUNKS_PER_WORKER * workers))))
         chunks = builder.chunks("terms", size, ["report_id", "section", "term", "count"])
         for table in mapper(keyword_chunk, ((chunk, idf) for chunk in chunks)):
             builder.add_keywords(table)
@@ -237,7 +240,8 @@ def _build_release(plan: BuildPlan, staging: Path, mapper: Mapper, workers: int,
     with phase("reuse signatures", builder.row_counts.get("sections", 0)):
         common = builder.common_shingles()
         sections_rows = max(1, builder.row_counts.get("sections", 0))
-        size = max(2_000, min(SECTION_CHUNK_ROWS, math.ceil(sections_rows / workers)))
+        size = max(2_000, min(SECTION_CHUNK_ROWS,
+                              math.ceil(sections_rows / (CHUNKS_PER_WORKER * workers))))
         chunks = builder.chunks("sections", size, ["report_id", "section", "text"])
         for found in mapper(signature_chunk, ((chunk, common) for chunk in chunks)):
             builder.add_signatures(found)

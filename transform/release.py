@@ -130,21 +130,24 @@ class ReleaseBuilder:
                 for kind, parts in sorted(self.samples.items())}
 
     def chunks(self, name: str, max_rows: int, columns: list[str]) -> Iterator[pa.Table]:
-        """A document table read back in chunks of about ``max_rows``, never splitting a
-        report, with its year column; in published order (year, then report_id). A chunk
-        may span years: a task per year partition would cost more than its rows."""
+        """A document table read back in chunks of about ``max_rows`` (up to the end of
+        the report that row ``max_rows`` belongs to), never splitting a report, with its
+        year column; in published order (year, then report_id). A chunk may span years:
+        a task per year partition would cost more than its rows. A file's record batch
+        (up to 65,536 rows) may give several chunks."""
         pending: list[pa.Table] = []
         size = 0
         for year, path in _partition_files(self.staging / name):
             for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
                 pending.append(_with_year(pa.Table.from_batches([batch]), year))
                 size += batch.num_rows
-                if size >= max_rows:
+                while size > max_rows:
                     table = pa.concat_tables(pending)
-                    cut = _last_report_start(table)
-                    if cut > 0:
-                        yield table.slice(0, cut)
-                        pending, size = [table.slice(cut)], table.num_rows - cut
+                    cut = _report_start_from(table, max_rows)
+                    if cut < 0:  # the report at max_rows may go on in the next batch
+                        break
+                    yield table.slice(0, cut)
+                    pending, size = [table.slice(cut)], table.num_rows - cut
         if size:
             yield pa.concat_tables(pending)
 
@@ -318,12 +321,15 @@ def _group_chunks(groups: list[list[dict[str, Any]]],
         yield chunk
 
 
-def _last_report_start(table: pa.Table) -> int:
-    """Index of the first row of the table's last report (0 when it holds one report)."""
-    ids = table.column("report_id")
-    last = ids[-1]
-    same = pc.equal(ids, last).to_numpy(zero_copy_only=False)
-    return int(np.argmax(same))
+def _report_start_from(table: pa.Table, at: int) -> int:
+    """Index of the first row at or after ``at`` that starts a report (its report_id
+    differs from the row before), or -1 when none does."""
+    if at <= 0 or at >= table.num_rows:
+        return -1
+    ids = table.column("report_id").slice(at - 1).combine_chunks()
+    changed = pc.not_equal(ids.slice(0, len(ids) - 1), ids.slice(1))
+    first = pc.index(changed, True).as_py()
+    return -1 if first < 0 else at + first
 
 
 def _with_year(table: pa.Table, year: int | None) -> pa.Table:
