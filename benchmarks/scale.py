@@ -329,7 +329,8 @@ def score(work: Path, n: int, formats: tuple[str, ...] = FORMATS) -> None:
                                  "--gold", str(folder / "keys")],
                                 capture_output=True, text=True, check=False)
         line = [x for x in result.stdout.splitlines() if x.startswith("score:")]
-        print(f"{fmt:5} {line[-1] if line else result.stdout[-500:]}", flush=True)
+        print(f"{fmt:5} {line[-1] if line else (result.stdout + result.stderr)[-500:]}",
+              flush=True)
 
 
 def main() -> None:
