@@ -139,9 +139,8 @@ def task_mapper(parallel: bool, workers: int,
 
     Local threads (``child`` set) are ``IN_FLIGHT_PER_WORKER`` per worker, but only
     ``workers`` of them hold a parser process at a time: a task's own bookkeeping with
-    the Prefect server (a few API calls before and after the work, about a tenth of a
-    second) is done while another task's batch is being read, rather than leaving the
-    parser idle between batches.
+    the Prefect server (a few API calls before and after the work) is done while another
+    task's batch is being read, rather than leaving the parser idle between batches.
     """
     slots = threading.BoundedSemaphore(workers) if child is not None else None
 
@@ -207,12 +206,6 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
             return current
     n_documents = len(plan.refs)
     del plan  # the flow plans again; two copies of every document's entry for nothing
-    workers = max(1, default_workers() if workers is None else workers)
-    parallel = n_documents >= MIN_PARALLEL_DOCUMENTS
-    if not dask_address:  # the parsers load while the flow starts
-        limits = options.get("limits", DEFAULT_LIMITS)
-        prestart(UNLIMITED_CHILD if parallel and not limits.isolated else limits,
-                 workers if parallel else 1)
     if dask_address:
         from distributed import Client
         from prefect_dask import DaskTaskRunner
@@ -222,10 +215,16 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
         runner = DaskTaskRunner(address=dask_address)
         return build_flow.with_options(task_runner=runner)(
             inputs=inputs, out=out, parallel=True, workers=n, **options)
+    workers = max(1, default_workers() if workers is None else workers)
+    parallel = n_documents >= MIN_PARALLEL_DOCUMENTS
+    limits = options.get("limits", DEFAULT_LIMITS)
+    # the parsers load their dictionaries while the flow starts
+    prestart(UNLIMITED_CHILD if parallel and not limits.isolated else limits,
+             workers if parallel else 1)
     if not parallel:
         return build_flow(inputs=inputs, out=out, **options)
-    # One worker too: its one thread reads the next batch (in its parser process) while
-    # this thread writes the last one, as the plain build's prefetching does.
+    # One worker too: while one task thread's batch is read in the parser process, the
+    # other thread's task does its Prefect bookkeeping and this thread writes results.
     from prefect.task_runners import ThreadPoolTaskRunner
 
     runner = ThreadPoolTaskRunner(max_workers=IN_FLIGHT_PER_WORKER * workers)

@@ -104,9 +104,8 @@ def prefetch_map(fn: Callable[..., Any], args: Iterable[tuple[Any, ...]],
 
     When the work is done in a parser process (the default limits), the thread only
     waits for it, and the caller writes one batch's rows while the parser reads the
-    next: without this the parser idles for every write (measured: a tenth to a fifth
-    of a one-worker build). Still one parser; results are taken in order, so the output
-    is the same.
+    next: without this the parser idles for every write. Still one parser; results are
+    taken in order, so the output is the same.
     """
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-unit")
     pending: deque[Future[Any]] = deque()
