@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transform.schema import TABLES
+
 KEYWORDS_PER_SECTION = 10
 DECIMALS = 6
 
@@ -65,9 +67,8 @@ def keywords(terms: list[dict[str, Any]], idf_rows: list[dict[str, Any]],
     return top_keywords(frame, idf, per_section)
 
 
-#: Columns of :func:`keyword_frame`, in the order of the ``keywords`` table.
-KEYWORD_COLUMNS = ["report_id", "section", "rank", "term", "count", "tf", "idf", "tfidf",
-                   "report_year"]
+#: Columns of :func:`keyword_frame`: the ``keywords`` table's, in its order.
+KEYWORD_COLUMNS = list(TABLES["keywords"].column_names)
 
 
 def keyword_frame(terms: pd.DataFrame, idf: pd.Series,
@@ -101,7 +102,8 @@ def top_keywords(terms: pd.DataFrame, idf: pd.Series,
          "count": int(count), "tf": float(tf), "idf": float(idf_value),
          "tfidf": float(tfidf), "report_year": _year(year)}
         for rid, section, rank, term, count, tf, idf_value, tfidf, year in zip(
-            *(top[name] for name in KEYWORD_COLUMNS), strict=True)
+            top["report_id"], top["section"], top["rank"], top["term"], top["count"],
+            top["tf"], top["idf"], top["tfidf"], top["report_year"], strict=True)
     ]
 
 
