@@ -1,9 +1,10 @@
 """The driver's side of a build: write results as they arrive, then the corpus tables.
 
 Batches come back in report_id order and their rows go straight into the release's
-Parquet files (:class:`transform.write.TableWriter`); only the ``reports`` rows (one per
-document), per-term counts and a bounded sample of shingles stay in memory. Once every
-document is in, the corpus-wide tables are computed in pieces:
+Parquet files (:class:`transform.write.TableWriter`); only per-term counts stay in
+memory, and the ``reports`` rows (one per document) and a bounded sample of shingles wait
+on disk until the end (:mod:`transform.spill`). Once every document is in, the
+corpus-wide tables are computed in pieces:
 
 * ``term_idf`` from the summed term counts;
 * ``keywords``: the ``terms`` table is read back in chunks of whole reports and each
@@ -18,7 +19,6 @@ document is in, the corpus-wide tables are computed in pieces:
 from __future__ import annotations
 
 import gc
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,9 +46,10 @@ from transform.reuse import (
     verify_codes,
 )
 from transform.schema import PARTITION, TABLE_ORDER, TABLES
+from transform.spill import SampleSpill, SignatureSpill, SpillFolder
 from transform.write import TableWriter, arrow_table
 
-SIGNATURES_DIR = ".signatures"  # band keys kept on disk until text reuse, then removed
+SPILL_DIR = ".spill"  # what only the end of the build needs, on disk until then; removed
 COLLECT_EVERY = 20  # batches between collections of the garbage tasks leave behind
 COMPACT_TERM_PARTS = 64  # merge the per-batch term counts every so many batches
 DUPLICATE_READ_REPORTS = 20_000  # copy candidates of a year read in one pass over its files
@@ -65,11 +66,14 @@ class ReleaseBuilder:
         self.plan = plan
         self.staging = staging
         self.writers = {name: TableWriter(name, staging / name) for name in DOCUMENT_TABLES}
-        self.reports: list[pa.Table] = []
+        self.spill = SpillFolder(staging / SPILL_DIR)
+        self.reports = self.spill.table("reports", TABLES["reports"].arrow_schema())
         self.term_parts: list[pa.Table] = []
         self.term_reports = 0
-        self.samples: dict[str, list[tuple[np.ndarray, np.ndarray, int]]] = {}
-        self.signatures = SignatureSpill(staging / SIGNATURES_DIR)
+        self.samples = SampleSpill(self.spill)
+        self._common: dict[str, np.ndarray] | None = None
+        self._idf: list[dict[str, Any]] | None = None
+        self.signatures = SignatureSpill(self.spill)
         self.checks: dict[str, dict[str, int]] = {}
         self.n_parsed = 0
         self.n_cached = 0
@@ -96,7 +100,7 @@ class ReleaseBuilder:
         if len(self.term_parts) >= COMPACT_TERM_PARTS:
             self.term_parts = [_sum_counts(self.term_parts)]
         for kind, part in out.shingle_sample.items():
-            self.samples.setdefault(kind, []).append(part)
+            self.samples.add(kind, part)
         for name, counts in out.check_verdicts.items():
             into = self.checks.setdefault(name, {"passed": 0, "failed": 0, "unknown": 0})
             for verdict, n in counts.items():
@@ -119,15 +123,24 @@ class ReleaseBuilder:
 
     # -- corpus-wide inputs ----------------------------------------------------------
     def term_idf(self) -> list[dict[str, Any]]:
-        counts = _sum_counts(self.term_parts) if self.term_parts else None
-        if counts is None or counts.num_rows == 0:
-            return []
-        frame = counts.to_pandas().set_index("term")
-        return idf_rows(frame, self.term_reports)
+        """``term_idf`` rows, from the term counts of every document (computed once: the
+        keywords phase needs them, and the table is written at the end)."""
+        if self._idf is None:
+            counts = _sum_counts(self.term_parts) if self.term_parts else None
+            self.term_parts = []
+            if counts is None or counts.num_rows == 0:
+                self._idf = []
+            else:
+                self._idf = idf_rows(counts.to_pandas().set_index("term"), self.term_reports)
+        return self._idf
 
     def common_shingles(self) -> dict[str, np.ndarray]:
-        return {kind: common_from_counts(parts, self.sample_step)
-                for kind, parts in sorted(self.samples.items())}
+        """Per section kind, the stock shingles of the sample (computed once: the
+        signatures leave them out, and so does the check of every candidate pair)."""
+        if self._common is None:
+            self._common = {kind: common_from_counts([part], self.sample_step)
+                            for kind, part in self.samples.take().items()}
+        return self._common
 
     def chunks(self, name: str, max_rows: int, columns: list[str]) -> Iterator[pa.Table]:
         """A document table read back in chunks of about ``max_rows`` (up to the end of
@@ -165,12 +178,10 @@ class ReleaseBuilder:
         self.row_counts["keywords"] = self.keywords.n_rows
         idf = self.term_idf()
         self._write("term_idf", arrow_table("term_idf", idf))
-        reports = pa.concat_tables(self.reports) if self.reports else \
-            arrow_table("reports", [])
+        reports = self.reports.take()
         with phase("text reuse", self.row_counts.get("sections", 0)):
             reuse = self._text_reuse(reports)
-            self.samples.clear()
-            self.signatures.close()
+        self.spill.remove()
         self._write("text_reuse", arrow_table("text_reuse", reuse))
         with phase("copy detection", reports.num_rows):
             reports = self._mark_duplicates(reports)
@@ -186,6 +197,7 @@ class ReleaseBuilder:
 
     def _text_reuse(self, reports: pa.Table) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
+        commons = self.common_shingles()
         for kind in self.signatures.kinds():
             keys, bands = self.signatures.take(kind)
             names, codes = candidate_codes(keys, bands)
@@ -195,8 +207,8 @@ class ReleaseBuilder:
             n = len(names)
             involved = np.unique(np.concatenate(np.divmod(codes, n)))
             texts = self._comparable_texts(kind, names, involved)
-            common = common_from_counts(self.samples.get(kind, []), self.sample_step)
-            found = verify_codes(codes, n, texts, common)
+            found = verify_codes(codes, n, texts,
+                                 commons.get(kind, np.empty(0, dtype=np.uint64)))
             del codes
             pairs = [(names[a], names[b], sim, own) for a, b, sim, own in found]
             by_name = {names[i]: texts.get(i, "") for a, b, *_ in found for i in (a, b)}
@@ -415,61 +427,3 @@ class _CandidateRows:
                 row["report_id"] = ids[code]
             tables[name] = rows
         return tables
-
-
-class SignatureSpill:
-    """Band keys of every section kind, kept on disk (an Arrow file per kind) from the
-    moment they arrive until text reuse takes them, one kind at a time.
-
-    At 100,000 reports they are 630,000 texts' keys, about 230 MB in memory; held there
-    through the signatures phase they were the largest thing in the build process.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.writers: dict[str, tuple[Any, Any, pa.Schema]] = {}
-
-    def add(self, sig: Signatures) -> None:
-        if not sig.keys:
-            return
-        if sig.section not in self.writers:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            sink = pa.OSFile(str(self._path(sig.section)), "wb")
-            schema = pa.schema([("key", pa.string()),
-                                ("bands", pa.list_(pa.uint32(), sig.bands.shape[1]))])
-            self.writers[sig.section] = (sink, pa.ipc.new_file(sink, schema), schema)
-        _, writer, schema = self.writers[sig.section]
-        bands = pa.FixedSizeListArray.from_arrays(
-            pa.array(np.ascontiguousarray(sig.bands).ravel()), sig.bands.shape[1])
-        writer.write_table(pa.table({"key": pa.array(sig.keys, pa.string()), "bands": bands},
-                                    schema=schema))
-
-    def kinds(self) -> list[str]:
-        return sorted(self.writers)
-
-    def take(self, kind: str) -> tuple[list[str], np.ndarray]:
-        """A kind's keys and band keys (rows in arrival order); its file is removed."""
-        sink, writer, _ = self.writers.pop(kind)
-        writer.close()
-        sink.close()
-        path = self._path(kind)
-        with pa.memory_map(str(path)) as source:
-            table = pa.ipc.open_file(source).read_all()
-            keys = table.column("key").to_pylist()
-            column = table.column("bands").combine_chunks()
-            width = column.type.list_size
-            bands = column.values.to_numpy().reshape(-1, width).copy()
-            del table, column
-        path.unlink()
-        return keys, bands
-
-    def close(self) -> None:
-        """Remove what is left (nothing, after text reuse), so no release holds it."""
-        for sink, writer, _ in self.writers.values():
-            writer.close()
-            sink.close()
-        self.writers.clear()
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-    def _path(self, kind: str) -> Path:
-        return self.directory / f"{kind}.arrow"
