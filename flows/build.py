@@ -19,7 +19,6 @@ as they come and holds no more than that.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +29,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.launch import UNLIMITED_CHILD, RunShape, shape_run
 from transform.batch import keyword_chunk, process_batch, signature_chunk
 from transform.build import (
     BATCH_SIZE,
@@ -39,15 +39,11 @@ from transform.build import (
     execute,
     plan_batches,
     plan_build,
-    up_to_date,
 )
-from transform.isolation import Limits, call_in_child, prestart
+from transform.isolation import Limits, call_in_child
 
 __all__ = ["build_flow", "plan_batches", "run_build"]
 
-# no time or memory limit, but still a separate process (for --doc-timeout 0 --doc-memory 0)
-UNLIMITED_CHILD = Limits(timeout=None, memory_mb=None, child=True)
-MIN_PARALLEL_DOCUMENTS = 40  # below this, handing work to threads costs more than it saves
 IN_FLIGHT_PER_WORKER = 2
 
 class Packed:
@@ -127,10 +123,6 @@ TASKS = {
 }
 
 
-def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
-
-
 def task_mapper(parallel: bool, workers: int,
                 child: Limits | None = None) -> Callable[..., Iterator[Any]]:
     """Run each unit as a Prefect task: submitted to the task runner, a bounded number
@@ -191,42 +183,41 @@ def build_flow(inputs: list[str], out: str, batch_size: int = BATCH_SIZE,
 
 
 def run_build(inputs: list[str], out: str, *, workers: int | None = None,
-              dask_address: str | None = None, **options: Any) -> BuildSummary:
+              dask_address: str | None = None, shape: RunShape | None = None,
+              **options: Any) -> BuildSummary:
     """Run the build flow in this process, in local worker processes, or on a cluster.
 
     When the published release was built from exactly these inputs there is nothing to
     do, and no flow is started: a nightly run with nothing new costs the hashing of the
-    inputs only.
+    inputs only. ``shape``: the run as :func:`flows.launch.shape_run` laid it out
+    already (the CLI does that before it loads Prefect).
     """
-    archive = options.get("archive")
-    plan = plan_build(inputs, Path(archive) if archive else None, options.get("terms", "cut"))
-    if options.get("incremental", True) and not options.get("rebuild", False):
-        current = up_to_date(plan, out)
-        if current is not None:
-            return current
-    n_documents = len(plan.refs)
-    del plan  # the flow plans again; two copies of every document's entry for nothing
-    if dask_address:
+    if shape is None:
+        shape = shape_run(inputs, out, workers=workers, dask_address=dask_address,
+                          **_shape_options(options))
+    if shape.current is not None:
+        return shape.current
+    if shape.dask_address:
         from distributed import Client
         from prefect_dask import DaskTaskRunner
 
-        with Client(dask_address) as client:
+        with Client(shape.dask_address) as client:
             n = max(1, len(client.scheduler_info().get("workers", {})))
-        runner = DaskTaskRunner(address=dask_address)
+        runner = DaskTaskRunner(address=shape.dask_address)
         return build_flow.with_options(task_runner=runner)(
             inputs=inputs, out=out, parallel=True, workers=n, **options)
-    workers = max(1, default_workers() if workers is None else workers)
-    parallel = n_documents >= MIN_PARALLEL_DOCUMENTS
-    limits = options.get("limits", DEFAULT_LIMITS)
-    # the parsers load their dictionaries while the flow starts
-    prestart(UNLIMITED_CHILD if parallel and not limits.isolated else limits,
-             workers if parallel else 1)
-    if not parallel:
+    if not shape.parallel:
         return build_flow(inputs=inputs, out=out, **options)
     # One worker too: while one task thread's batch is read in the parser process, the
     # other thread's task does its Prefect bookkeeping and this thread writes results.
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    runner = ThreadPoolTaskRunner(max_workers=IN_FLIGHT_PER_WORKER * workers)
+    runner = ThreadPoolTaskRunner(max_workers=IN_FLIGHT_PER_WORKER * shape.workers)
     return build_flow.with_options(task_runner=runner)(
-        inputs=inputs, out=out, parallel=True, workers=workers, local=True, **options)
+        inputs=inputs, out=out, parallel=True, workers=shape.workers, local=True, **options)
+
+
+def _shape_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The flow's options :func:`flows.launch.shape_run` needs too."""
+    names = ("archive", "terms", "incremental", "rebuild", "limits")
+    return {name: options[name] for name in names if name in options}

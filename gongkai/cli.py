@@ -37,7 +37,7 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     _quiet_prefect(args.verbose)
-    from flows.build import run_build
+    from flows.launch import shape_run
     from transform.isolation import Limits
 
     default = [] if args.archive else [DEFAULT_INPUT]
@@ -45,12 +45,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         terms = "none" if args.no_terms else "pos" if args.pos else "cut"
         limits = Limits(timeout=args.doc_timeout or None, memory_mb=args.doc_memory or None)
-        summary = run_build(inputs, str(args.out), workers=args.workers,
-                            dask_address=args.dask_address, terms=terms,
-                            archive=str(args.archive) if args.archive else None,
-                            incremental=not args.full, force=args.force,
-                            rebuild=args.rebuild, limits=limits,
-                            cache=str(args.cache) if args.cache else None)
+        options = {"archive": str(args.archive) if args.archive else None, "terms": terms,
+                   "incremental": not args.full, "rebuild": args.rebuild, "limits": limits}
+        # decided before Prefect loads: the parsers load meanwhile, and a run with
+        # nothing new never loads it
+        shape = shape_run(inputs, str(args.out), workers=args.workers,
+                          dask_address=args.dask_address, **options)
+        if shape.current is not None:
+            summary = shape.current
+        else:
+            from flows.build import run_build
+
+            summary = run_build(inputs, str(args.out), shape=shape, force=args.force,
+                                cache=str(args.cache) if args.cache else None, **options)
     except FileNotFoundError as exc:
         print(f"gongkai build: {exc}", file=sys.stderr)
         return 2

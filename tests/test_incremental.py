@@ -71,6 +71,37 @@ def test_parser_version_names_release_and_fingerprint():
     assert release.count(".") == 2 and len(fingerprint) == 12
 
 
+def test_the_command_decides_before_loading_prefect(tmp_path: Path):
+    """``gongkai build`` with nothing new never loads Prefect; with something new it
+    has started its parser processes by the time it loads it (the two loads overlap)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    build_dataset([SAMPLES], out)
+    script = (
+        "import sys\n"
+        "import transform.isolation as iso\n"
+        "import flows.launch as launch\n"
+        "seen = []\n"
+        "shape_run = launch.shape_run\n"
+        "def watched(*a, **k):\n"
+        "    shape = shape_run(*a, **k)\n"
+        "    seen.append(('prefect' in sys.modules, sum(map(len, iso._IDLE.values()))))\n"
+        "    return shape\n"
+        "launch.shape_run = watched\n"
+        "from gongkai.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('RESULT', code, seen, 'prefect' in sys.modules)\n")
+    run = [sys.executable, "-c", script, "build", str(SAMPLES), "--out", str(out)]
+    done = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert "RESULT 0 [(False, 0)] False" in done.stdout  # up to date: nothing loaded
+    (tmp_path / "extra.txt").write_bytes(seed_paths()[0].read_bytes() + b"\n")
+    run[4:5] = [str(SAMPLES), str(tmp_path / "extra.txt"), "--workers", "1"]
+    done = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert "RESULT 0 [(False, 1)] True" in done.stdout, done.stdout + done.stderr
+
+
 def test_nothing_new_starts_no_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     import flows.build
 
