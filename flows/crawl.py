@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from crawl.archive import Archive
 from crawl.crawler import CrawlSummary, crawl
 from crawl.sources import load_sources
-from flows.build import build_flow
+from flows.build import run_build
 from transform.build import BuildSummary
 
 
@@ -31,10 +31,11 @@ def crawl_flow(sources: str, archive: str) -> CrawlSummary:
 
 @flow(name="gongkai-nightly", log_prints=True, validate_parameters=False)
 def nightly_flow(sources: str, archive: str, out: str, inputs: list[str] | None = None,
-                 terms: str = "cut") -> BuildSummary:
+                 terms: str = "cut", workers: int | None = None) -> BuildSummary:
     """Crawl, then build the dataset from the archive (and any local ``inputs``); only
-    documents the parser has not read before are parsed."""
+    documents the parser has not read before are parsed, by ``workers`` parser
+    processes (one per core by default), as ``gongkai build`` does."""
     summary = crawl_flow(sources, archive)
     print(f"crawl: {summary.n_documents} documents, {summary.n_new_bodies} new bodies, "
           f"{summary.n_not_modified} unchanged, {summary.n_errors} errors")
-    return build_flow(inputs=list(inputs or []), out=out, terms=terms, archive=archive)
+    return run_build(list(inputs or []), out, workers=workers, terms=terms, archive=archive)

@@ -97,3 +97,38 @@ def test_nightly_flow_crawls_then_builds(prefect_api: str, tmp_path: Path):
     flows = {f["name"] for f in response.json()}
     # The nightly flow ran, with the crawl and the build as its subflows.
     assert {"gongkai-nightly", "gongkai-crawl", "gongkai-build"} <= flows
+
+
+def test_the_nightly_build_reads_with_a_parser_per_worker(prefect_api: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    """The nightly's build is laid out as ``gongkai build`` lays it out: with enough new
+    documents, one parser process per worker, not one for the whole build."""
+    from flows.crawl import nightly_flow
+    from tests.conftest import seed_paths
+    from transform import isolation
+    from transform.isolation import ParserProcess
+
+    local = tmp_path / "local"
+    local.mkdir()
+    seeds = seed_paths()
+    for i in range(40):  # distinct bytes: 40 documents besides the crawled ones
+        seed = seeds[i % len(seeds)]
+        (local / f"{i:02d}{seed.suffix}").write_bytes(seed.read_bytes() + b"\n" * (1 + i))
+    starts: list[int] = []
+    real_spawn = ParserProcess._spawn
+
+    def counted(self: ParserProcess) -> None:
+        starts.append(1)
+        real_spawn(self)
+
+    isolation.stop_parsers()
+    monkeypatch.setattr(ParserProcess, "_spawn", counted)
+    with FakePortals() as portals:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(portals.sources_toml(rate=8.0, timeout=1.0, retries=2),
+                           encoding="utf-8")
+        summary = nightly_flow(sources=str(sources), archive=str(tmp_path / "raw"),
+                               out=str(tmp_path / "dataset"), inputs=[str(local)], workers=2)
+    isolation.stop_parsers()
+    assert summary.n_parsed == 40 + len(portals.documents)
+    assert len(starts) == 2
