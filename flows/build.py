@@ -29,7 +29,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.launch import UNLIMITED_CHILD, RunShape, shape_run
+from flows.launch import UNLIMITED_CHILD, RunShape, shape_run, take_plan
 from transform.batch import keyword_chunk, process_batch, signature_chunk
 from transform.build import (
     BATCH_SIZE,
@@ -159,12 +159,13 @@ def build_flow(inputs: list[str], out: str, batch_size: int = BATCH_SIZE,
                incremental: bool = True, force: bool = False, rebuild: bool = False,
                parallel: bool = False, workers: int = 1,
                limits: Limits = DEFAULT_LIMITS, cache: str | None = None,
-               local: bool = False) -> BuildSummary:
+               local: bool = False, plan_id: str | None = None) -> BuildSummary:
     """Read every report under ``inputs`` (and in the crawl ``archive``) and publish the
     dataset at ``out``. ``parallel`` submits the units to the flow's task runner;
     ``local`` says its tasks run in threads of this process (so every piece of CPU work
-    is handed to a parser process)."""
-    plan = plan_build(inputs, Path(archive) if archive else None, terms)
+    is handed to a parser process); ``plan_id``: the plan of these inputs that
+    :func:`flows.launch.shape_run` made in this process already."""
+    plan = take_plan(plan_id) or plan_build(inputs, Path(archive) if archive else None, terms)
     if local and parallel and not limits.isolated:
         limits = UNLIMITED_CHILD  # threads alone would share one core
     child = limits if local and parallel else None
@@ -197,6 +198,14 @@ def run_build(inputs: list[str], out: str, *, workers: int | None = None,
                           **_shape_options(options))
     if shape.current is not None:
         return shape.current
+    try:
+        return _run_shaped(inputs, out, shape, {**options, "plan_id": shape.plan_id})
+    finally:
+        take_plan(shape.plan_id)  # not left behind when the flow did not start
+
+
+def _run_shaped(inputs: list[str], out: str, shape: RunShape,
+                options: dict[str, Any]) -> BuildSummary:
     if shape.dask_address:
         from distributed import Client
         from prefect_dask import DaskTaskRunner

@@ -124,3 +124,41 @@ def test_nothing_new_starts_no_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                               workers=1)
     with pytest.raises(FlowStarted):  # and --rebuild always runs it
         flows.build.run_build([str(SAMPLES)], str(out), workers=1, rebuild=True)
+
+
+def test_the_flow_builds_from_the_plan_made_to_shape_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The inputs are hashed once per run: the flow takes the plan ``shape_run`` made,
+    and a plan not taken (the flow never started) is not kept."""
+    import flows.build
+    import flows.launch
+    import transform.plan
+
+    handed: list[object] = []
+
+    class FlowStarted(Exception):
+        pass
+
+    def tripwire(**kwargs: object) -> None:
+        handed.append(kwargs["plan_id"])
+        raise FlowStarted
+
+    monkeypatch.setattr(flows.build, "build_flow", tripwire)
+    with pytest.raises(FlowStarted):
+        flows.build.run_build([str(SAMPLES)], str(tmp_path / "a"), workers=1)
+    assert isinstance(handed[0], str) and flows.launch.take_plan(handed[0]) is None
+    monkeypatch.undo()
+
+    plan = transform.plan.plan_build([str(SAMPLES)], None, "cut")
+    plan_id = flows.launch.hand_over(plan)
+
+    def no_second_plan(*_: object, **__: object) -> None:
+        raise AssertionError("the flow planned again")
+
+    monkeypatch.setattr(flows.build, "plan_build", no_second_plan)
+    summary = flows.build.build_flow.fn(inputs=[str(SAMPLES)], out=str(tmp_path / "b"),
+                                        plan_id=plan_id)
+    assert summary.published and summary.n_documents == len(plan.refs) == 5
+    assert flows.launch.take_plan(plan_id) is None  # taken once
+    with pytest.raises(AssertionError, match="planned again"):  # none handed: it plans
+        flows.build.build_flow.fn(inputs=[str(SAMPLES)], out=str(tmp_path / "c"))
