@@ -10,7 +10,10 @@ Parts:
   facts → checks → sections → terms → corpus tables → Parquet, no cache) four ways: the
   plain function in this process, and the Prefect flow with 1 and with 2 workers.
   Prints reports (and, for PDFs, pages) per second per core, the 2-worker speed-up, and
-  Prefect's share of the wall time (flow with 1 worker against the plain function).
+  Prefect's share of the wall time (flow with 1 worker against the plain function);
+  then, for each format, the CPU time the 2-worker run took (build and parser processes,
+  and the Prefect server) and the speed-up that CPU time allows on this machine: no
+  schedule finishes before the CPU time of its processes divided by the cores.
 * ``noop``: an archive of ``--noop-n`` crawled reports built once, then rebuilt with
   nothing new (and again after a crawl that only re-validated every URL: 304s).
 * ``rss``: ``--rss-n`` text reports built with ``gongkai build --workers N`` for each N of
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import os
 import re
 import shutil
@@ -38,6 +42,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 GONGKAI = ROOT / ".venv" / "bin" / "gongkai"
 SCORER = ROOT.parent / "shared" / "tools" / "score.py"
 FORMATS = ("txt", "html", "docx", "pdf")
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 
 def corpus(work: Path, fmt: str, n: int, seed: int) -> Path:
@@ -71,9 +77,65 @@ def clean_env(work: Path, api_url: str | None = None) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str  # its API
+    pid: int
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed ``gongkai build``: wall seconds, and CPU seconds of its process tree
+    (the build process and every process under it) and of the Prefect server meanwhile."""
+
+    seconds: float
+    cpu: float
+    server_cpu: float
+    stdout: str
+
+
+def adopt_orphans() -> None:
+    """Make this process the reaper of its descendants' orphans: a parser process that
+    outlives the build is then waited for here, and its CPU time counted in this
+    process's children's usage."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def reap_orphans(keep: int | None) -> None:
+    """Wait for (and so count) every child process but ``keep`` (the server)."""
+    import psutil
+
+    orphans = [c for c in psutil.Process().children() if c.pid != keep]
+    for child in orphans:
+        with contextlib.suppress(psutil.Error, ChildProcessError):
+            child.wait(60)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a running process and its descendants so far."""
+    import psutil
+
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(pid)
+        for proc in (root, *root.children(recursive=True)):
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+    return total
+
+
 @contextlib.contextmanager
-def prefect_server(work: Path) -> Iterator[str]:
-    """A Prefect server on 127.0.0.1, as a scheduled deployment runs under; its API URL."""
+def prefect_server(work: Path) -> Iterator[Server]:
+    """A Prefect server on 127.0.0.1, as a scheduled deployment runs under."""
     import socket
     import urllib.request
 
@@ -95,21 +157,25 @@ def prefect_server(work: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit(f"the Prefect server did not start; see {log.name}") from None
                 time.sleep(0.5)
-        yield url
+        yield Server(url, server.pid)
     finally:
         server.terminate()
         server.wait(30)
         log.close()
 
 
-def timed_cli(args: list[str], work: Path, api_url: str | None = None) -> tuple[float, str]:
+def timed_cli(args: list[str], work: Path, server: Server | None = None) -> Run:
+    server_before = tree_cpu(server.pid) if server else 0.0
+    cpu_before = children_cpu()
     t0 = time.perf_counter()
     result = subprocess.run([str(GONGKAI), "build", *args], capture_output=True, text=True,
-                            env=clean_env(work, api_url), check=False)
+                            env=clean_env(work, server.url if server else None), check=False)
     elapsed = time.perf_counter() - t0
+    server_cpu = tree_cpu(server.pid) - server_before if server else 0.0
+    reap_orphans(server.pid if server else None)
     if result.returncode != 0:
         raise SystemExit(f"gongkai build failed:\n{result.stderr[-3000:]}")
-    return elapsed, result.stdout
+    return Run(elapsed, children_cpu() - cpu_before, server_cpu, result.stdout)
 
 
 def timed_plain(reports: Path, out: Path) -> float:
@@ -142,7 +208,8 @@ def throughput(work: Path, n: int, pdf_n: int, formats: tuple[str, ...] = FORMAT
     print(f"{'format':6} {'reports':>7} {'pages':>6} {'plain 1 core':>13} {'flow 1 worker':>14} "
           f"{'flow 2 workers':>15} {'speed-up':>8} {'Prefect share':>13}")
     flow_one: dict[str, float] = {}
-    with prefect_server(work) as api:
+    cores: list[tuple[str, float, Run]] = []
+    with prefect_server(work) as server:
         for fmt in formats:
             size = pdf_n if fmt == "pdf" else n
             reports = corpus(work, fmt, size, seed=11) / "reports"
@@ -151,13 +218,17 @@ def throughput(work: Path, n: int, pdf_n: int, formats: tuple[str, ...] = FORMAT
             runs.mkdir(parents=True)
             timed_plain(reports, runs / "warm")  # file cache and bytecode warm
             times: dict[str, list[float]] = {"plain": [], "one": [], "two": []}
+            twos: list[Run] = []
             for _ in range(repeat):  # interleaved, so a drift of the machine hits all three
                 times["plain"].append(timed_plain(reports, runs / "plain"))
                 for name, workers in (("one", "1"), ("two", "2")):
-                    times[name].append(timed_cli(
-                        [str(reports), "--out", str(runs / name), "--workers", workers,
-                         "--full"], work, api)[0])
+                    run = timed_cli([str(reports), "--out", str(runs / name), "--workers",
+                                     workers, "--full"], work, server)
+                    times[name].append(run.seconds)
+                    if name == "two":
+                        twos.append(run)
             plain, one, two = (min(times[name]) for name in ("plain", "one", "two"))
+            cores.append((fmt, one, min(twos, key=lambda run: run.seconds)))
             flow_one[fmt] = one
             pages = pages_of(runs / "one")
             units = pages if fmt == "pdf" else size
@@ -169,15 +240,34 @@ def throughput(work: Path, n: int, pdf_n: int, formats: tuple[str, ...] = FORMAT
             share = max(0.0, (one - plain) / one)
             print(f"{fmt:6} {size:7d} {pages:6d} {rate(plain, 1):>13} {rate(one, 1):>14} "
                   f"{rate(two, 2):>15} {one / two:7.2f}x {share:12.1%}", flush=True)
+    print_cores(cores)
     if "txt" not in flow_one:
         return
     reports = corpus(work, "txt", n, seed=11) / "reports"
     runs = work / "runs" / "temporary"
     shutil.rmtree(runs, ignore_errors=True)
-    alone, _ = timed_cli([str(reports), "--out", str(runs), "--workers", "1", "--full"], work)
+    alone = timed_cli([str(reports), "--out", str(runs), "--workers", "1", "--full"],
+                      work).seconds
     print(f"\nWith no server configured, `gongkai build` starts and stops a temporary "
           f"Prefect server: txt, flow 1 worker, {alone:.1f} s instead of "
           f"{flow_one['txt']:.1f} s ({alone - flow_one['txt']:+.1f} s per run).")
+
+
+def print_cores(cores: list[tuple[str, float, Run]]) -> None:
+    """The CPU time of each format's fastest 2-worker run, and the speed-up over one
+    worker it leaves room for on this machine's cores: the build process and the
+    Prefect server run on the same cores as the two parsers, so their CPU time is taken
+    from the second worker's core."""
+    n_cores = os.cpu_count() or 1
+    print(f"\nCPU time of the 2-worker run (fastest), and the speed-up it allows on "
+          f"{n_cores} cores:\n")
+    print(f"{'format':6} {'wall':>7} {'build+parsers':>14} {'server':>7} {'cores busy':>10} "
+          f"{'ceiling':>8}")
+    for fmt, one, run in cores:
+        cpu = run.cpu + run.server_cpu
+        floor = cpu / n_cores  # no schedule ends sooner
+        print(f"{fmt:6} {run.seconds:6.1f}s {run.cpu:13.1f}s {run.server_cpu:6.1f}s "
+              f"{cpu / run.seconds:10.2f} {one / floor:7.2f}x", flush=True)
 
 
 def archive_of(work: Path, n: int) -> Path:
@@ -216,17 +306,17 @@ def noop(work: Path, n: int) -> None:
     archive = archive_of(work, n)
     out = work / f"noop-out-{n}"
     shutil.rmtree(out, ignore_errors=True)
-    first, _ = timed_cli(["--archive", str(archive), "--out", str(out), "--workers", "2"], work)
-    print(f"first build (2 workers):                 {first:7.1f} s")
-    same, stdout = timed_cli(["--archive", str(archive), "--out", str(out)], work)
-    assert "up to date" in stdout, stdout
-    print(f"rebuild, nothing new:                    {same:7.1f} s")
+    first = timed_cli(["--archive", str(archive), "--out", str(out), "--workers", "2"], work)
+    print(f"first build (2 workers):                 {first.seconds:7.1f} s")
+    same = timed_cli(["--archive", str(archive), "--out", str(out)], work)
+    assert "up to date" in same.stdout, same.stdout
+    print(f"rebuild, nothing new:                    {same.seconds:7.1f} s")
     records = Archive(archive).fetch_log()
     later = datetime(2026, 2, 1, tzinfo=UTC)
     Archive(archive).write_log([{**r, "http_status": 304, "fetched_at": later} for r in records])
     try:
-        grown, stdout = timed_cli(["--archive", str(archive), "--out", str(out)], work)
-        print(f"rebuild after a crawl of only 304s:      {grown:7.1f} s")
+        grown = timed_cli(["--archive", str(archive), "--out", str(out)], work)
+        print(f"rebuild after a crawl of only 304s:      {grown.seconds:7.1f} s")
     finally:
         newest = sorted((archive / "fetches").glob("*.parquet"))[-1]
         newest.unlink()
@@ -359,6 +449,7 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown formats {sorted(unknown)}: choose from {', '.join(FORMATS)}")
     args.work.mkdir(parents=True, exist_ok=True)
+    adopt_orphans()
     cpu = re.sub(r"\s+", " ", next((line.split(":", 1)[1] for line in
                                     Path("/proc/cpuinfo").read_text().splitlines()
                                     if line.startswith("model name")), "?")).strip()
