@@ -65,7 +65,8 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(data: bytes, source_ext: str, target: str, timeout: int = DEFAULT_TIMEOUT) -> bytes:
+def convert(data: bytes, source_ext: str, target: str,
+            timeout: float = DEFAULT_TIMEOUT) -> bytes:
     """Convert ``data`` (a file with extension ``source_ext``) to ``target`` format."""
     binary = soffice()
     if binary is None:
@@ -94,7 +95,7 @@ def convert(data: bytes, source_ext: str, target: str, timeout: int = DEFAULT_TI
         return produced.read_bytes()
 
 
-def _run(command: list[str], cwd: Path, timeout: int) -> None:
+def _run(command: list[str], cwd: Path, timeout: float) -> None:
     env = {**os.environ, "HOME": str(cwd), "TMPDIR": str(cwd / "tmp"),
            "SAL_USE_VCLPLUGIN": "svp"}
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
