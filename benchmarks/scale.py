@@ -165,6 +165,8 @@ def prefect_server(work: Path) -> Iterator[Server]:
 
 
 def timed_cli(args: list[str], work: Path, server: Server | None = None) -> Run:
+    keep = server.pid if server else None
+    reap_orphans(keep)  # an earlier run's (the plain build's parsers): not this run's time
     server_before = tree_cpu(server.pid) if server else 0.0
     cpu_before = children_cpu()
     t0 = time.perf_counter()
@@ -172,7 +174,7 @@ def timed_cli(args: list[str], work: Path, server: Server | None = None) -> Run:
                             env=clean_env(work, server.url if server else None), check=False)
     elapsed = time.perf_counter() - t0
     server_cpu = tree_cpu(server.pid) - server_before if server else 0.0
-    reap_orphans(server.pid if server else None)
+    reap_orphans(keep)
     if result.returncode != 0:
         raise SystemExit(f"gongkai build failed:\n{result.stderr[-3000:]}")
     return Run(elapsed, children_cpu() - cpu_before, server_cpu, result.stdout)
